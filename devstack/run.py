@@ -1,0 +1,122 @@
+"""`make run`: the whole help desk on embedded servers, until Ctrl-C.
+
+Starts MongoDB (SecantusDB), Temporal (dev server, SQLite), Meilisearch and an SMTP sink,
+then the worker, intake, knowledge and notify; seeds demo data once; prints where
+everything is. Data stays under var/ between runs.
+"""
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from devstack.seed import DEMO_PASSWORD, demo_logins, seed_demo_data
+from devstack.servers import (
+    RunningProcess,
+    StackError,
+    check_ports_free,
+    start_all,
+    stop_all,
+)
+from devstack.stack import DevstackSettings, embedded_servers, services
+from shared.mongo import create_mongo_client, get_database
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def banner(settings: DevstackSettings) -> str:
+    var = settings.devstack_var_dir
+    ui = (
+        f"http://127.0.0.1:{settings.devstack_temporal_ui_port}"
+        if settings.devstack_temporal_ui_port
+        else "(headless)"
+    )
+    logins = "\n".join(f"    {email:<22} {role}" for email, role in demo_logins())
+    return f"""
+Help desk is running. Ctrl-C stops everything.
+
+  Intake API      {settings.intake_url}/docs
+  Knowledge API   {settings.knowledge_url}/docs
+  Notify API      {settings.notify_url}/docs
+  Temporal UI     {ui}   (gRPC {settings.temporal_address})
+  Meilisearch     {settings.meili_url}
+  MongoDB         {settings.mongodb_url}
+  SMTP sink       {settings.smtp_host}:{settings.smtp_port}  (mail in {var / "mail"}/new)
+  Logs            {var / "log"}/
+
+  Demo logins (password "{DEMO_PASSWORD}"):
+{logins}
+
+  Try it:
+    curl -s -X POST {settings.intake_url}/v1/tickets \\
+      -H 'Content-Type: application/json' \\
+      -d '{{"type": "technical", "category": "connection", "title": "无法连接服务器",
+           "description": "Since this morning the app cannot reach the server."}}'
+"""
+
+
+async def watch(processes: list[RunningProcess], stop: asyncio.Event) -> RunningProcess | None:
+    """Wait for Ctrl-C (None) or for a process to exit on its own (that process)."""
+    while not stop.is_set():
+        for process in processes:
+            if process.exited():
+                return process
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.5)
+    return None
+
+
+async def run(settings: DevstackSettings) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    var = settings.devstack_var_dir
+    var.mkdir(parents=True, exist_ok=True)
+    servers = embedded_servers(settings)
+    apps = services(settings)
+    check_ports_free(servers + apps)
+
+    processes: list[RunningProcess] = []
+    try:
+        print("Starting " + ", ".join(spec.name for spec in servers) + " ...", flush=True)
+        processes += await start_all(servers, var / "log", REPO_ROOT)
+        if settings.is_development:
+            mongo = create_mongo_client(settings)
+            try:
+                if await seed_demo_data(get_database(mongo, settings), settings):
+                    print("Seeded demo data (groups, agents, customers, FAQ).", flush=True)
+            finally:
+                await mongo.close()
+        print("Starting " + ", ".join(spec.name for spec in apps) + " ...", flush=True)
+        processes += await start_all(apps, var / "log", REPO_ROOT)
+        print(banner(settings), flush=True)
+        died = await watch(processes, stop)
+        if died is not None:
+            print(
+                f"\n{died.spec.name} exited unexpectedly (code {died.popen.returncode}). "
+                f"Last lines of {died.log_path}:\n{died.log_tail()}",
+                file=sys.stderr,
+            )
+            return 1
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        stop_all(processes)
+        print("Stopped.", flush=True)
+
+
+def main() -> None:
+    settings = DevstackSettings()
+    try:
+        code = asyncio.run(run(settings))
+    except StackError as exc:
+        print(f"\nmake run: {exc}", file=sys.stderr)
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

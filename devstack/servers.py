@@ -1,0 +1,309 @@
+"""Processes of the local stack: start, wait until they answer, stop.
+
+Each `ProcessSpec` names a program, the port it must own and a probe that says when it is
+ready. `make run` and the test suite start the same specs, on the default ports or on free
+ones.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiosmtplib
+import httpx
+from pymongo import AsyncMongoClient
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
+
+from devstack.meili_binary import verified_meili_binary
+
+VENV_BIN = Path(sys.executable).parent
+Probe = Callable[[], Awaitable[bool]]
+
+
+class StackError(RuntimeError):
+    """Something of the local stack could not start; the message says what to do."""
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    port: int | None  # the port it must own; None for a process that listens on none
+    probe: Probe
+    env: Mapping[str, str] = field(default_factory=dict)
+    startup_timeout: float = 60.0
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def check_ports_free(specs: list[ProcessSpec]) -> None:
+    """Fail fast, naming every port already taken and who needed it."""
+    taken = [
+        f"{spec.port} ({spec.name})"
+        for spec in specs
+        if spec.port is not None and not port_is_free(spec.port)
+    ]
+    if taken:
+        raise StackError(
+            "Port(s) already in use: "
+            + ", ".join(taken)
+            + ". Stop whatever listens there (another `make run`?) or point the matching "
+            "setting (MONGODB_URL, TEMPORAL_ADDRESS, MEILI_URL, SMTP_PORT, INTAKE_URL, ...) "
+            "at a free port."
+        )
+
+
+class RunningProcess:
+    """A started process with its log file."""
+
+    def __init__(self, spec: ProcessSpec, log_path: Path, cwd: Path) -> None:
+        self.spec = spec
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("ab")
+        # A session of its own: Ctrl-C in the terminal reaches only the launcher, which then
+        # stops the processes in order.
+        self.popen = subprocess.Popen(
+            spec.argv,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **spec.env},
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def exited(self) -> bool:
+        return self.popen.poll() is not None
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    async def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.spec.startup_timeout
+        last_error = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.exited():
+                raise StackError(
+                    f"{self.spec.name} exited with code {self.popen.returncode} while starting."
+                    f" Last lines of {self.log_path}:\n{self.log_tail()}"
+                )
+            try:
+                if await self.spec.probe():
+                    return
+            except Exception as exc:  # not answering yet is the normal case while it boots
+                last_error = f"{type(exc).__name__}: {exc}"
+            await asyncio.sleep(0.2)
+        raise StackError(
+            f"{self.spec.name} did not become ready within {self.spec.startup_timeout:g}s "
+            f"({last_error}). Last lines of {self.log_path}:\n{self.log_tail()}"
+        )
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+        if not self.exited():
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._log.close()
+
+    def kill(self) -> None:
+        """SIGKILL at once, as a crash would (for tests)."""
+        if not self.exited():
+            self.popen.kill()
+            self.popen.wait()
+        self._log.close()
+
+
+async def start_all(specs: list[ProcessSpec], log_dir: Path, cwd: Path) -> list[RunningProcess]:
+    """Start every spec at once and wait until all are ready; stop them all on failure."""
+    running = [RunningProcess(spec, log_dir / f"{spec.name}.log", cwd) for spec in specs]
+    try:
+        await asyncio.gather(*(process.wait_ready() for process in running))
+    except BaseException:
+        stop_all(running)
+        raise
+    return running
+
+
+def stop_all(processes: list[RunningProcess]) -> None:
+    """Stop in reverse order of start: services before the servers they use."""
+    for process in reversed(processes):
+        process.stop()
+
+
+# --- probes ---------------------------------------------------------------------------
+
+
+def mongo_probe(url: str) -> Probe:
+    async def probe() -> bool:
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            url, serverSelectionTimeoutMS=500
+        )
+        try:
+            await client.admin.command("ping")
+        finally:
+            await client.close()
+        return True
+
+    return probe
+
+
+def temporal_probe(address: str, namespace: str) -> Probe:
+    async def probe() -> bool:
+        client = await Client.connect(address, namespace=namespace)
+        serving: bool = await client.service_client.check_health()
+        if serving:
+            # the dev server registers its namespace a moment after the frontend answers
+            await client.workflow_service.describe_namespace(
+                DescribeNamespaceRequest(namespace=namespace)
+            )
+        return serving
+
+    return probe
+
+
+def http_probe(url: str) -> Probe:
+    async def probe() -> bool:
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            response = await client.get(url)
+        return response.status_code == 200
+
+    return probe
+
+
+def smtp_probe(port: int) -> Probe:
+    async def probe() -> bool:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=1.0)
+        async with smtp:
+            await smtp.noop()
+        return True
+
+    return probe
+
+
+# --- the embedded servers ---------------------------------------------------------------
+
+
+def mongo_server(*, port: int, storage: Path) -> ProcessSpec:
+    url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    return ProcessSpec(
+        name="mongodb",
+        argv=[
+            str(VENV_BIN / "secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(storage),
+            "--log-level",
+            "WARNING",
+        ],
+        port=port,
+        probe=mongo_probe(url),
+    )
+
+
+def temporal_server(
+    *, port: int, ui_port: int | None, db_file: Path, namespace: str = "default"
+) -> ProcessSpec:
+    argv = [
+        str(VENV_BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--namespace",
+        namespace,
+        "--log-level",
+        "warn",
+    ]
+    argv += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    return ProcessSpec(
+        name="temporal",
+        argv=argv,
+        port=port,
+        probe=temporal_probe(f"127.0.0.1:{port}", namespace),
+    )
+
+
+def meili_server(*, port: int, data_dir: Path, master_key: str) -> ProcessSpec:
+    binary = verified_meili_binary()
+    return ProcessSpec(
+        name="meilisearch",
+        argv=[
+            str(binary),
+            "--no-analytics",
+            "--env",
+            "development",
+            "--http-addr",
+            f"127.0.0.1:{port}",
+            "--db-path",
+            str(data_dir / "data.ms"),
+            "--dump-dir",
+            str(data_dir / "dumps"),
+            "--snapshot-dir",
+            str(data_dir / "snapshots"),
+            "--log-level",
+            "WARN",
+        ],
+        port=port,
+        probe=http_probe(f"http://127.0.0.1:{port}/health"),
+        env={"MEILI_MASTER_KEY": master_key},  # kept off the command line, which `ps` shows
+    )
+
+
+def smtp_sink(*, port: int, maildir: Path) -> ProcessSpec:
+    return ProcessSpec(
+        name="smtp",
+        argv=[
+            sys.executable,
+            "-m",
+            "devstack.smtp_sink",
+            "--port",
+            str(port),
+            "--maildir",
+            str(maildir),
+        ],
+        port=port,
+        probe=smtp_probe(port),
+    )

@@ -1,0 +1,138 @@
+"""The whole local stack as process specs, derived from the settings (one source of truth:
+the URLs the services connect to are the ports the embedded servers listen on)."""
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic_settings import SettingsConfigDict
+from pymongo.uri_parser import parse_uri
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from devstack.servers import (
+    Probe,
+    ProcessSpec,
+    http_probe,
+    meili_server,
+    mongo_server,
+    smtp_sink,
+    temporal_server,
+)
+from shared.settings import Settings
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class DevstackSettings(Settings):
+    """The service settings plus where the local stack keeps its data."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    devstack_var_dir: Path = Path("var")
+    devstack_temporal_ui_port: int | None = 8233
+
+
+def _url_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.hostname is None or parts.port is None:
+        raise ValueError(f"{url!r} must name a host and a port")
+    return parts.hostname, parts.port
+
+
+def _mongo_host_port(url: str) -> tuple[str, int]:
+    host, port = parse_uri(url)["nodelist"][0]
+    return host, port
+
+
+def _temporal_host_port(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host, int(port)
+
+
+def embedded_servers(settings: DevstackSettings) -> list[ProcessSpec]:
+    """The embedded servers for every dependency the settings place on loopback; a
+    dependency pointed at another host is used as it is."""
+    var = settings.devstack_var_dir
+    specs: list[ProcessSpec] = []
+    host, port = _mongo_host_port(settings.mongodb_url)
+    if host in LOOPBACK:
+        specs.append(mongo_server(port=port, storage=var / "mongo"))
+    host, port = _temporal_host_port(settings.temporal_address)
+    if host in LOOPBACK:
+        specs.append(
+            temporal_server(
+                port=port,
+                ui_port=settings.devstack_temporal_ui_port,
+                db_file=var / "temporal.db",
+                namespace=settings.temporal_namespace,
+            )
+        )
+    host, port = _url_port(settings.meili_url)
+    if host in LOOPBACK:
+        specs.append(
+            meili_server(
+                port=port,
+                data_dir=var / "meili",
+                master_key=settings.meili_master_key.get_secret_value(),
+            )
+        )
+    if settings.smtp_host in LOOPBACK:
+        specs.append(smtp_sink(port=settings.smtp_port, maildir=var / "mail"))
+    return specs
+
+
+def _uvicorn(name: str, factory: str, url: str) -> ProcessSpec:
+    _, port = _url_port(url)
+    return ProcessSpec(
+        name=name,
+        argv=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        port=port,
+        probe=http_probe(f"{url}/readyz"),
+    )
+
+
+def worker_probe(settings: Settings) -> Probe:
+    """Ready once the worker polls the ticket task queue."""
+
+    async def probe() -> bool:
+        client = await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace
+        )
+        response = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=settings.temporal_namespace,
+                task_queue=TaskQueue(name=settings.temporal_task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        return len(response.pollers) > 0
+
+    return probe
+
+
+def services(settings: DevstackSettings) -> list[ProcessSpec]:
+    """The help desk's own processes."""
+    return [
+        ProcessSpec(
+            name="worker",
+            argv=[sys.executable, "-m", "services.workflows.worker"],
+            port=None,
+            probe=worker_probe(settings),
+        ),
+        _uvicorn("intake", "services.intake.main:create_app", settings.intake_url),
+        _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url),
+        _uvicorn("notify", "services.notify.main:create_app", settings.notify_url),
+    ]

@@ -1,0 +1,1 @@
+"""Intake: the HTTP API for customers, agents and admins (port 8000)."""

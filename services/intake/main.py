@@ -1,0 +1,69 @@
+"""Intake app factory: `uvicorn --factory services.intake.main:create_app`."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from services.intake.tickets import lifecycle
+from services.intake.tickets import service as tickets_service
+from services.intake.tickets.views import router as tickets_router
+from services.intake.users import service as users_service
+from shared.app import service_app
+from shared.mongo import create_mongo_client, get_database, ping
+from shared.settings import Settings
+from shared.temporal import check_temporal, connect_temporal
+
+log = logging.getLogger("helpdesk.intake")
+
+
+async def _prepare_and_sweep(app: FastAPI) -> None:
+    """Create indexes once MongoDB answers, then keep sweeping for unstarted workflows."""
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            await tickets_service.ensure_indexes(db=app.state.db)
+            await users_service.ensure_indexes(db=app.state.db)
+            break
+        except Exception as exc:
+            log.warning("could not create indexes yet, will retry: %s", exc)
+            await asyncio.sleep(2)
+    await lifecycle.sweep_forever(
+        temporal=app.state.temporal,
+        db=app.state.db,
+        task_queue=settings.temporal_task_queue,
+        interval=settings.workflow_sweep_interval_seconds,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The intake HTTP app; settings are read from the environment when it starts."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = resolved = settings or Settings()
+        mongo = create_mongo_client(resolved)
+        app.state.db = db = get_database(mongo, resolved)
+        app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
+        app.state.readiness_checks = {
+            "mongodb": lambda: ping(db),
+            "temporal": lambda: check_temporal(temporal, resolved.readiness_timeout_seconds),
+        }
+        background = asyncio.create_task(_prepare_and_sweep(app))
+        try:
+            yield
+        finally:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+            await mongo.close()
+
+    app = service_app(
+        title="Help desk — intake",
+        description="Customers file and follow tickets; agents act on them; admins configure.",
+        lifespan=lifespan,
+    )
+    app.include_router(tickets_router)
+    return app

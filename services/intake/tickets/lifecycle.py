@@ -1,0 +1,68 @@
+"""Starting ticket workflows: right after a ticket is stored, and again by the sweeper for
+any ticket whose start was cut off (Temporal down, intake killed in between)."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from services.intake.tickets import service
+from shared.mongo import Database, Document
+from shared.tickets import TICKET_WORKFLOW, ticket_workflow_id
+
+log = logging.getLogger("helpdesk.intake.lifecycle")
+
+# Bounds how long filing a ticket waits on Temporal before leaving the start to the sweeper.
+START_TIMEOUT = timedelta(seconds=5)
+
+
+async def start_ticket_workflow(
+    *, temporal: Client, db: Database, task_queue: str, document: Document
+) -> None:
+    """Start the ticket's workflow; starting one that already exists is a no-op."""
+    start = service.ticket_start(document=document)
+    with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and completed already
+        await temporal.start_workflow(
+            TICKET_WORKFLOW,
+            start,
+            id=ticket_workflow_id(start.ticket_id),
+            task_queue=task_queue,
+            # One workflow per ticket, ever: a second start finds the first one.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            rpc_timeout=START_TIMEOUT,
+        )
+    await service.mark_workflow_started(db=db, ticket_id=start.ticket_id)
+
+
+async def sweep_once(*, temporal: Client, db: Database, task_queue: str) -> int:
+    """Start the workflow of every stored ticket that lacks one; how many were started."""
+    cutoff = datetime.now(UTC) - service.SWEEP_GRACE
+    started = 0
+    for document in await service.tickets_without_workflow(db=db, created_before=cutoff):
+        await start_ticket_workflow(
+            temporal=temporal, db=db, task_queue=task_queue, document=document
+        )
+        started += 1
+    return started
+
+
+async def sweep_forever(
+    *, temporal: Client, db: Database, task_queue: str, interval: float
+) -> None:
+    """Run `sweep_once` every `interval` seconds until cancelled, riding out outages."""
+    while True:
+        try:
+            started = await sweep_once(temporal=temporal, db=db, task_queue=task_queue)
+            if started:
+                log.warning("started %d ticket workflow(s) that had not been started", started)
+        except (RPCError, OSError, RuntimeError) as exc:
+            log.warning("workflow sweep failed, will retry: %s", exc)
+        except Exception:
+            log.exception("workflow sweep failed, will retry")
+        await asyncio.sleep(interval)

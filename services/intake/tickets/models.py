@@ -1,0 +1,131 @@
+"""Ticket schemas of the HTTP API (shapes fixed by API.md)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.enums import (
+    Category,
+    CloseReason,
+    Priority,
+    Role,
+    SlaState,
+    TicketStatus,
+    TicketType,
+    Visibility,
+)
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+]
+ShortId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: TicketType
+    category: Category
+    title: Title
+    description: Description
+    priority: Priority = Priority.NORMAL
+    order_id: ShortId | None = None
+    attachment_ids: list[ShortId] = Field(default_factory=list, max_length=20)
+
+
+class PersonRef(BaseModel):
+    id: str | None
+    name: str
+    email: str | None = None
+
+
+class AssigneeRef(BaseModel):
+    id: str
+    name: str
+
+
+class Rating(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
+
+
+class SlaClockRead(BaseModel):
+    due_at: datetime | None
+    state: SlaState
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+    warned_at: datetime | None = None
+
+
+class SlaRead(BaseModel):
+    state: SlaState
+    paused: bool
+    paused_seconds: float
+    response: SlaClockRead
+    resolution: SlaClockRead
+
+
+class TicketRead(BaseModel):
+    id: str
+    number: int
+    title: str
+    description: str
+    type: TicketType
+    category: Category
+    priority: Priority
+    status: TicketStatus
+    submitter: PersonRef | None
+    assignee: AssigneeRef | None
+    group: str
+    escalation_level: int
+    collaborator_groups: list[str]
+    order_id: str | None
+    attachment_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    close_reason: CloseReason | None
+    merged_into: str | None
+    rating: Rating | None
+    sla: SlaRead
+
+
+class ActorRead(BaseModel):
+    id: str | None
+    role: Role
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor: ActorRead
+    action: str
+    from_status: TicketStatus | None
+    to_status: TicketStatus | None
+    reason: str | None
+    data: dict[str, Any]
+
+
+class MessageAuthor(BaseModel):
+    id: str | None
+    name: str
+    role: Role
+
+
+class MessageRead(BaseModel):
+    id: str
+    author: MessageAuthor
+    visibility: Visibility
+    body: str
+    attachment_ids: list[str]
+    created_at: datetime
+
+
+class TicketDetail(TicketRead):
+    messages: list[MessageRead]
+    history: list[HistoryEntry]
+    submitter_profile: dict[str, Any] | None
+    order: dict[str, Any] | None

@@ -1,0 +1,1 @@
+"""Knowledge: FAQ and solutions search on Meilisearch (port 8001)."""

@@ -1,0 +1,1 @@
+"""The Temporal worker: one TicketWorkflow per ticket, on the `tickets` task queue."""

@@ -1,0 +1,54 @@
+"""Worker main: `python -m services.workflows.worker`."""
+
+import asyncio
+import logging
+import signal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from services.workflows.activities import TicketActivities, ensure_indexes
+from services.workflows.ticket_workflow import TicketWorkflow
+from shared.mongo import Database, create_mongo_client, get_database
+from shared.settings import Settings
+from shared.temporal import connect_temporal
+
+log = logging.getLogger("helpdesk.worker")
+
+
+def build_worker(client: Client, db: Database, task_queue: str) -> Worker:
+    """The worker that runs ticket workflows and their activities on `task_queue`."""
+    activities = TicketActivities(db)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[TicketWorkflow],
+        activities=[activities.record_event],
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    mongo = create_mongo_client(settings)
+    db = get_database(mongo, settings)
+    await ensure_indexes(db)
+    client = await connect_temporal(settings)
+    worker = build_worker(client, db, settings.temporal_task_queue)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async with worker:
+        log.info(
+            "polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address
+        )
+        await stop.wait()
+        log.info("shutting down")
+    await mongo.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Common code of the help desk: settings, enums, schemas, client factories."""

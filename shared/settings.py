@@ -1,0 +1,64 @@
+"""Settings from environment variables, built at start-up by each process."""
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only a development stack may run with this key; production must bring its own.
+DEV_MEILI_MASTER_KEY = "helpdesk-dev-master-key-0123456789"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Where every dependency lives; the defaults are the embedded servers on loopback."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    mongodb_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongodb_db: str = "helpdesk"
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "tickets"
+
+    meili_url: str = "http://127.0.0.1:7700"
+    meili_master_key: SecretStr = SecretStr(DEV_MEILI_MASTER_KEY)
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_use_tls: bool = False
+    smtp_starttls: bool = False
+    smtp_from: str = "Help Desk <helpdesk@example.com>"
+
+    intake_url: str = "http://127.0.0.1:8000"
+    knowledge_url: str = "http://127.0.0.1:8001"
+    notify_url: str = "http://127.0.0.1:8002"
+
+    # How long a dependency may take to answer a readiness probe.
+    readiness_timeout_seconds: float = 2.0
+    # How often intake looks for stored tickets whose workflow has not started yet.
+    workflow_sweep_interval_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Self:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.meili_master_key.get_secret_value() == DEV_MEILI_MASTER_KEY
+        ):
+            raise ValueError("MEILI_MASTER_KEY must be set in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
