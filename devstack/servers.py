@@ -6,6 +6,7 @@ ones.
 """
 
 import asyncio
+import ctypes
 import os
 import signal
 import socket
@@ -76,6 +77,17 @@ def check_ports_free(specs: list[ProcessSpec]) -> None:
         )
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it when the launcher dies, even by SIGKILL, so no
+    server outlives the `make run` or test session that started it."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 class RunningProcess:
     """A started process with its log file."""
 
@@ -94,6 +106,7 @@ class RunningProcess:
             stdin=subprocess.DEVNULL,
             env={**os.environ, **spec.env},
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     @property

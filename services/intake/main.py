@@ -19,18 +19,20 @@ from shared.temporal import check_temporal, connect_temporal
 log = logging.getLogger("helpdesk.intake")
 
 
-async def _prepare_and_sweep(app: FastAPI) -> None:
+async def _prepare_and_sweep(app: FastAPI, stop: asyncio.Event) -> None:
     """Create indexes once MongoDB answers, then keep sweeping for unstarted workflows."""
     settings: Settings = app.state.settings
-    while True:
+    while not stop.is_set():
         try:
             await tickets_service.ensure_indexes(db=app.state.db)
             await users_service.ensure_indexes(db=app.state.db)
             break
         except Exception as exc:
             log.warning("could not create indexes yet, will retry: %s", exc)
-            await asyncio.sleep(2)
-    await lifecycle.sweep_forever(
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2)
+    await lifecycle.sweep_until(
+        stop,
         temporal=app.state.temporal,
         db=app.state.db,
         task_queue=settings.temporal_task_queue,
@@ -51,10 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "mongodb": lambda: ping(db),
             "temporal": lambda: check_temporal(temporal, resolved.readiness_timeout_seconds),
         }
-        background = asyncio.create_task(_prepare_and_sweep(app))
+        stop = asyncio.Event()
+        background = asyncio.create_task(_prepare_and_sweep(app, stop))
         try:
             yield
         finally:
+            # PyMongo's async API can swallow a cancellation that lands mid-operation; the
+            # stop event ends the loop all the same once that operation returns.
+            stop.set()
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await background

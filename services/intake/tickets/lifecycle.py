@@ -52,11 +52,11 @@ async def sweep_once(*, temporal: Client, db: Database, task_queue: str) -> int:
     return started
 
 
-async def sweep_forever(
-    *, temporal: Client, db: Database, task_queue: str, interval: float
+async def sweep_until(
+    stop: asyncio.Event, *, temporal: Client, db: Database, task_queue: str, interval: float
 ) -> None:
-    """Run `sweep_once` every `interval` seconds until cancelled, riding out outages."""
-    while True:
+    """Run `sweep_once` every `interval` seconds until `stop` is set, riding out outages."""
+    while not stop.is_set():
         try:
             started = await sweep_once(temporal=temporal, db=db, task_queue=task_queue)
             if started:
@@ -65,4 +65,5 @@ async def sweep_forever(
             log.warning("workflow sweep failed, will retry: %s", exc)
         except Exception:
             log.exception("workflow sweep failed, will retry")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)

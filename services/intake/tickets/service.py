@@ -1,10 +1,12 @@
 """Ticket repository of intake: the only module of intake that touches ticket collections."""
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from services.intake.tickets.models import TicketCreate
 from shared import collections
@@ -50,14 +52,22 @@ def new_ticket_id() -> str:
 
 async def next_ticket_number(*, db: Database) -> int:
     """Allocate the next human-friendly ticket number (atomic, never reused)."""
-    counter = await db[collections.COUNTERS].find_one_and_update(
-        {"_id": TICKET_NUMBER_COUNTER},
-        {"$inc": {"value": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    assert counter is not None  # upsert with ReturnDocument.AFTER always returns it
-    return int(counter["value"])
+    counters = db[collections.COUNTERS]
+    for _ in range(3):
+        counter = await counters.find_one_and_update(
+            {"_id": TICKET_NUMBER_COUNTER},
+            {"$inc": {"value": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if counter is not None:
+            return int(counter["value"])
+        # First ticket ever: create the counter. Concurrent upserts of one _id can race
+        # (one fails on the unique _id), so create it apart and then increment.
+        with contextlib.suppress(DuplicateKeyError):
+            await counters.update_one(
+                {"_id": TICKET_NUMBER_COUNTER}, {"$setOnInsert": {"value": 0}}, upsert=True
+            )
+    raise RuntimeError("could not allocate a ticket number")
 
 
 def new_ticket_document(

@@ -1,0 +1,126 @@
+"""Real servers for the suite: SecantusDB, the Temporal dev server, Meilisearch and the SMTP
+sink, started once per session on free ports so a running `make run` does not matter."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from devstack.servers import (
+    RunningProcess,
+    free_port,
+    meili_server,
+    mongo_server,
+    smtp_sink,
+    start_all,
+    stop_all,
+    temporal_server,
+)
+from services.workflows.activities import ensure_indexes as ensure_event_indexes
+from services.workflows.worker import build_worker
+from shared.mongo import Database, create_mongo_client, get_database
+from shared.settings import Environment, Settings
+from shared.temporal import connect_temporal
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MEILI_KEY = "test-master-key-0123456789"
+
+
+@dataclass(frozen=True)
+class Servers:
+    mongo_port: int
+    temporal_port: int
+    meili_port: int
+    smtp_port: int
+    var: Path
+    processes: tuple[RunningProcess, ...]
+
+    def settings(self, **overrides: object) -> Settings:
+        """Settings pointing at these servers, with a database and task queue of its own."""
+        values: dict[str, object] = {
+            "environment": Environment.TEST,
+            "mongodb_url": f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true",
+            "mongodb_db": f"test_{uuid.uuid4().hex[:12]}",
+            "temporal_address": f"127.0.0.1:{self.temporal_port}",
+            "meili_url": f"http://127.0.0.1:{self.meili_port}",
+            "meili_master_key": MEILI_KEY,
+            "smtp_port": self.smtp_port,
+            # a task queue of the test's own: no other test's worker picks up its workflows
+            "temporal_task_queue": f"tickets-{uuid.uuid4().hex[:8]}",
+            "workflow_sweep_interval_seconds": 3600.0,  # tests call the sweeper themselves
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+
+    @property
+    def maildir(self) -> Path:
+        return self.var / "mail"
+
+
+@pytest.fixture(scope="session")
+async def servers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Servers]:
+    var = tmp_path_factory.mktemp("stack")
+    ports = {name: free_port() for name in ("mongo", "temporal", "meili", "smtp")}
+    specs = [
+        mongo_server(port=ports["mongo"], storage=var / "mongo"),
+        temporal_server(port=ports["temporal"], ui_port=None, db_file=var / "temporal.db"),
+        meili_server(port=ports["meili"], data_dir=var / "meili", master_key=MEILI_KEY),
+        smtp_sink(port=ports["smtp"], maildir=var / "mail"),
+    ]
+    processes = await start_all(specs, var / "log", REPO_ROOT)
+    try:
+        yield Servers(
+            mongo_port=ports["mongo"],
+            temporal_port=ports["temporal"],
+            meili_port=ports["meili"],
+            smtp_port=ports["smtp"],
+            var=var,
+            processes=tuple(processes),
+        )
+    finally:
+        stop_all(processes)
+
+
+@pytest.fixture
+def settings(servers: Servers) -> Settings:
+    return servers.settings()
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    client = create_mongo_client(settings)
+    database = get_database(client, settings)
+    try:
+        yield database
+    finally:
+        await client.drop_database(settings.mongodb_db)
+        await client.close()
+
+
+@pytest.fixture
+async def temporal(settings: Settings) -> Client:
+    return await connect_temporal(settings)
+
+
+@pytest.fixture
+async def worker(temporal: Client, db: Database, settings: Settings) -> AsyncIterator[Worker]:
+    """A ticket worker on a task queue of the test's own, writing to the test's database."""
+    await ensure_event_indexes(db)
+    running = build_worker(temporal, db, settings.temporal_task_queue)
+    async with running:
+        yield running
+
+
+async def lifespan_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for `app`, with the app's lifespan run around it."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,
+    ):
+        yield client
