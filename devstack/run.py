@@ -34,8 +34,6 @@ def banner(settings: DevstackSettings) -> str:
     )
     logins = "\n".join(f"    {email:<22} {role}" for email, role in demo_logins())
     return f"""
-Help desk is running. Ctrl-C stops everything.
-
   Intake API      {settings.intake_url}/docs
   Knowledge API   {settings.knowledge_url}/docs
   Notify API      {settings.notify_url}/docs
@@ -53,6 +51,8 @@ Help desk is running. Ctrl-C stops everything.
       -H 'Content-Type: application/json' \\
       -d '{{"type": "technical", "category": "connection", "title": "无法连接服务器",
            "description": "Since this morning the app cannot reach the server."}}'
+
+Help desk is running. Ctrl-C stops everything.
 """
 
 

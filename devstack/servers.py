@@ -8,6 +8,7 @@ ones.
 import asyncio
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -44,7 +45,10 @@ class ProcessSpec:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `port` now (a lingering TIME_WAIT does not count,
+    as servers bind with SO_REUSEADDR too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -52,12 +56,23 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """A port nothing listens on right now (for tests)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    """A port nothing listens on now, for tests. It is drawn below the ephemeral range, so
+    the kernel cannot hand it to an outgoing connection before our server binds it."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randint(20_000, max(20_001, low - 1))  # noqa: S311 - not a secret
+        if port_is_free(port):
+            return port
+    raise StackError("no free port found for a test server")
 
 
 def check_ports_free(specs: list[ProcessSpec]) -> None:
