@@ -17,6 +17,9 @@ Collection = AsyncCollection[Document]
 # Anything a caller is told is saved is written journaled: an unjournaled write can be
 # lost when the server is killed right after acknowledging it.
 JOURNALED = WriteConcern(w="majority", j=True)
+# For bookkeeping whose loss a later step repairs (e.g. "this ticket's workflow started":
+# the sweeper's idempotent start fixes a lost mark). Skips waiting for the journal.
+ACKNOWLEDGED = WriteConcern(w=1)
 
 
 def create_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:

@@ -12,7 +12,7 @@ from services.intake.tickets.models import TicketCreate
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, SlaState, StandardGroup, TicketStatus
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import ACKNOWLEDGED, Database, Document
 from shared.sla import SlaPolicy, due_at
 from shared.tickets import Actor, TicketStart, ticket_workflow_id
 
@@ -140,9 +140,8 @@ async def insert_ticket(*, db: Database, document: Document) -> None:
 
 async def mark_workflow_started(*, db: Database, ticket_id: str) -> None:
     """Record that the ticket's workflow runs, so the sweeper leaves it alone."""
-    await db[collections.TICKETS].update_one(
-        {"_id": ticket_id}, {"$set": {"workflow.started": True}}
-    )
+    tickets = db[collections.TICKETS].with_options(write_concern=ACKNOWLEDGED)
+    await tickets.update_one({"_id": ticket_id}, {"$set": {"workflow.started": True}})
 
 
 async def tickets_without_workflow(

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs all, `make bench NAME=<name>` one; results in bench/results/."""

@@ -1,0 +1,28 @@
+"""`python -m bench [NAME]`: run one benchmark or all of them."""
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bench import intake
+
+BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
+    "intake": intake.main,
+}
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    for name in names:
+        print(f"== {name}", flush=True)
+        figures = asyncio.run(BENCHMARKS[name]())
+        print(json.dumps(figures, indent=2, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

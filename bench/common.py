@@ -1,0 +1,164 @@
+"""What every benchmark shares: a private stack on free ports, timing, result files."""
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devstack.servers import (
+    ProcessSpec,
+    free_port,
+    http_probe,
+    meili_server,
+    mongo_server,
+    smtp_sink,
+    start_all,
+    stop_all,
+    temporal_server,
+)
+from devstack.stack import worker_probe
+from shared.settings import Environment, Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Stack:
+    settings: Settings
+    env: dict[str, str]
+
+
+@asynccontextmanager
+async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
+    """Embedded servers (and the help desk's processes) on free ports in a temp dir."""
+    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
+        var = Path(tmp)
+        ports = {name: free_port() for name in ("mongo", "temporal", "meili", "smtp", "intake")}
+        env = {
+            "ENVIRONMENT": Environment.TEST.value,
+            "MONGODB_URL": f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
+            "MONGODB_DB": "bench",
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+            "MEILI_URL": f"http://127.0.0.1:{ports['meili']}",
+            "SMTP_PORT": str(ports["smtp"]),
+            "INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        }
+        settings = Settings.model_validate({key.lower(): value for key, value in env.items()})
+        servers = [
+            mongo_server(port=ports["mongo"], storage=var / "mongo"),
+            temporal_server(port=ports["temporal"], ui_port=None, db_file=var / "temporal.db"),
+            meili_server(
+                port=ports["meili"],
+                data_dir=var / "meili",
+                master_key=settings.meili_master_key.get_secret_value(),
+            ),
+            smtp_sink(port=ports["smtp"], maildir=var / "mail"),
+        ]
+        apps: list[ProcessSpec] = []
+        if services:
+            apps = [
+                ProcessSpec(
+                    name="worker",
+                    argv=[sys.executable, "-m", "services.workflows.worker"],
+                    port=None,
+                    probe=worker_probe(settings),
+                    env=env,
+                ),
+                ProcessSpec(
+                    name="intake",
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        "services.intake.main:create_app",
+                        "--port",
+                        str(ports["intake"]),
+                        "--log-level",
+                        "warning",
+                    ],
+                    port=ports["intake"],
+                    probe=http_probe(f"{settings.intake_url}/readyz"),
+                    env=env,
+                ),
+            ]
+        processes = await start_all(servers, var / "log", REPO_ROOT)
+        try:
+            processes += await start_all(apps, var / "log", REPO_ROOT)
+            yield Stack(settings=settings, env={**os.environ, **env})
+        finally:
+            stop_all(processes)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    count: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.latencies_ms)
+
+        def pct(share: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
+
+        return {
+            "count": self.count,
+            "seconds": round(self.seconds, 3),
+            "per_second": round(self.per_second, 1),
+            "latency_ms_mean": round(statistics.fmean(ordered), 2),
+            "latency_ms_p50": pct(0.50),
+            "latency_ms_p95": pct(0.95),
+            "latency_ms_p99": pct(0.99),
+        }
+
+
+async def run_load(
+    operation: Callable[[int], Awaitable[object]], *, count: int, concurrency: int
+) -> LoadResult:
+    """Run `operation(i)` for i in range(count), `concurrency` at a time (bounded)."""
+    next_index = iter(range(count))
+    latencies: list[float] = []
+
+    async def lane() -> None:
+        for index in next_index:
+            started = time.perf_counter()
+            await operation(index)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return LoadResult(count=count, seconds=time.perf_counter() - started, latencies_ms=latencies)
+
+
+def write_result(name: str, figures: dict[str, Any]) -> Path:
+    """Write bench/results/<name>.json with the machine it ran on."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    document = {
+        "benchmark": name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(terse=True),
+        },
+        **figures,
+    }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
