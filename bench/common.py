@@ -15,19 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.servers import (
-    ProcessSpec,
-    free_port,
-    http_probe,
-    meili_server,
-    mongo_server,
-    smtp_sink,
-    start_all,
-    stop_all,
-    temporal_server,
-)
-from devstack.stack import worker_probe
-from shared.settings import Environment, Settings
+from devstack.servers import ProcessSpec, free_port, http_probe, start_all, stop_all
+from devstack.stack import servers_on_free_ports, worker_probe
+from shared.settings import DEV_MEILI_MASTER_KEY, Environment, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -44,27 +34,17 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
     """Embedded servers (and the help desk's processes) on free ports in a temp dir."""
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
         var = Path(tmp)
-        ports = {name: free_port() for name in ("mongo", "temporal", "meili", "smtp", "intake")}
-        env = {
-            "ENVIRONMENT": Environment.TEST.value,
-            "MONGODB_URL": f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
-            "MONGODB_DB": "bench",
-            "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
-            "MEILI_URL": f"http://127.0.0.1:{ports['meili']}",
-            "SMTP_PORT": str(ports["smtp"]),
-            "INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        ports, servers = servers_on_free_ports(var, DEV_MEILI_MASTER_KEY)
+        intake_port = free_port()
+        values = {
+            **ports.settings_values(),
+            "environment": Environment.TEST.value,
+            "mongodb_db": "bench",
+            "intake_url": f"http://127.0.0.1:{intake_port}",
         }
-        settings = Settings.model_validate({key.lower(): value for key, value in env.items()})
-        servers = [
-            mongo_server(port=ports["mongo"], storage=var / "mongo"),
-            temporal_server(port=ports["temporal"], ui_port=None, db_file=var / "temporal.db"),
-            meili_server(
-                port=ports["meili"],
-                data_dir=var / "meili",
-                master_key=settings.meili_master_key.get_secret_value(),
-            ),
-            smtp_sink(port=ports["smtp"], maildir=var / "mail"),
-        ]
+        settings = Settings.model_validate(values)
+        # the child processes read the same settings from their environment
+        env = {key.upper(): str(value) for key, value in values.items()}
         apps: list[ProcessSpec] = []
         if services:
             apps = [
@@ -84,11 +64,11 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
                         "--factory",
                         "services.intake.main:create_app",
                         "--port",
-                        str(ports["intake"]),
+                        str(intake_port),
                         "--log-level",
                         "warning",
                     ],
-                    port=ports["intake"],
+                    port=intake_port,
                     probe=http_probe(f"{settings.intake_url}/readyz"),
                     env=env,
                 ),

@@ -2,6 +2,7 @@
 the URLs the services connect to are the ports the embedded servers listen on)."""
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from temporalio.client import Client
 from devstack.servers import (
     Probe,
     ProcessSpec,
+    free_port,
     http_probe,
     meili_server,
     mongo_server,
@@ -136,3 +138,37 @@ def services(settings: DevstackSettings) -> list[ProcessSpec]:
         _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url),
         _uvicorn("notify", "services.notify.main:create_app", settings.notify_url),
     ]
+
+
+@dataclass(frozen=True)
+class ServerPorts:
+    mongo: int
+    temporal: int
+    meili: int
+    smtp: int
+
+    def settings_values(self) -> dict[str, object]:
+        """The settings that point a process at these servers."""
+        return {
+            "mongodb_url": f"mongodb://127.0.0.1:{self.mongo}/?directConnection=true",
+            "temporal_address": f"127.0.0.1:{self.temporal}",
+            "meili_url": f"http://127.0.0.1:{self.meili}",
+            "smtp_port": self.smtp,
+        }
+
+
+def servers_on_free_ports(
+    var: Path, meili_master_key: str
+) -> tuple[ServerPorts, list[ProcessSpec]]:
+    """The four embedded servers on free ports with their data in `var`, for a stack of
+    one's own (tests, benchmarks) beside a running `make run`. Temporal runs headless."""
+    ports = ServerPorts(
+        mongo=free_port(), temporal=free_port(), meili=free_port(), smtp=free_port()
+    )
+    specs = [
+        mongo_server(port=ports.mongo, storage=var / "mongo"),
+        temporal_server(port=ports.temporal, ui_port=None, db_file=var / "temporal.db"),
+        meili_server(port=ports.meili, data_dir=var / "meili", master_key=meili_master_key),
+        smtp_sink(port=ports.smtp, maildir=var / "mail"),
+    ]
+    return ports, specs

@@ -1,12 +1,14 @@
 """What every HTTP service of the help desk has in common."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
 from shared.errors import install_error_handlers
-from shared.health import health_router
+from shared.health import ReadinessCheck, health_router
+from shared.mongo import Database, create_mongo_client, get_database, ping
+from shared.settings import Settings
 
 VERSION = "0.1.0"
 
@@ -19,3 +21,18 @@ def service_app(*, title: str, description: str, lifespan: Lifespan) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router())
     return app
+
+
+@asynccontextmanager
+async def base_state(app: FastAPI, settings: Settings | None) -> AsyncIterator[Database]:
+    """Settings (read from the environment now unless given), the database, and a readiness
+    check of it, on `app.state`; the client closes when the app stops."""
+    app.state.settings = resolved = settings or Settings()
+    client = create_mongo_client(resolved)
+    app.state.db = db = get_database(client, resolved)
+    checks: dict[str, ReadinessCheck] = {"mongodb": lambda: ping(db)}
+    app.state.readiness_checks = checks
+    try:
+        yield db
+    finally:
+        await client.close()

@@ -12,16 +12,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from devstack.servers import (
-    RunningProcess,
-    free_port,
-    meili_server,
-    mongo_server,
-    smtp_sink,
-    start_all,
-    stop_all,
-    temporal_server,
-)
+from devstack.servers import RunningProcess, start_all, stop_all
+from devstack.stack import ServerPorts, servers_on_free_ports
 from services.workflows.activities import ensure_indexes as ensure_event_indexes
 from services.workflows.worker import build_worker
 from shared.mongo import Database, create_mongo_client, get_database
@@ -34,23 +26,17 @@ MEILI_KEY = "test-master-key-0123456789"
 
 @dataclass(frozen=True)
 class Servers:
-    mongo_port: int
-    temporal_port: int
-    meili_port: int
-    smtp_port: int
+    ports: ServerPorts
     var: Path
     processes: tuple[RunningProcess, ...]
 
     def settings(self, **overrides: object) -> Settings:
         """Settings pointing at these servers, with a database and task queue of its own."""
         values: dict[str, object] = {
+            **self.ports.settings_values(),
             "environment": Environment.TEST,
-            "mongodb_url": f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true",
             "mongodb_db": f"test_{uuid.uuid4().hex[:12]}",
-            "temporal_address": f"127.0.0.1:{self.temporal_port}",
-            "meili_url": f"http://127.0.0.1:{self.meili_port}",
             "meili_master_key": MEILI_KEY,
-            "smtp_port": self.smtp_port,
             # a task queue of the test's own: no other test's worker picks up its workflows
             "temporal_task_queue": f"tickets-{uuid.uuid4().hex[:8]}",
             "workflow_sweep_interval_seconds": 3600.0,  # tests call the sweeper themselves
@@ -62,27 +48,18 @@ class Servers:
     def maildir(self) -> Path:
         return self.var / "mail"
 
+    @property
+    def smtp_port(self) -> int:
+        return self.ports.smtp
+
 
 @pytest.fixture(scope="session")
 async def servers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Servers]:
     var = tmp_path_factory.mktemp("stack")
-    ports = {name: free_port() for name in ("mongo", "temporal", "meili", "smtp")}
-    specs = [
-        mongo_server(port=ports["mongo"], storage=var / "mongo"),
-        temporal_server(port=ports["temporal"], ui_port=None, db_file=var / "temporal.db"),
-        meili_server(port=ports["meili"], data_dir=var / "meili", master_key=MEILI_KEY),
-        smtp_sink(port=ports["smtp"], maildir=var / "mail"),
-    ]
+    ports, specs = servers_on_free_ports(var, MEILI_KEY)
     processes = await start_all(specs, var / "log", REPO_ROOT)
     try:
-        yield Servers(
-            mongo_port=ports["mongo"],
-            temporal_port=ports["temporal"],
-            meili_port=ports["meili"],
-            smtp_port=ports["smtp"],
-            var=var,
-            processes=tuple(processes),
-        )
+        yield Servers(ports=ports, var=var, processes=tuple(processes))
     finally:
         stop_all(processes)
 

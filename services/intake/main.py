@@ -11,8 +11,7 @@ from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
-from shared.app import service_app
-from shared.mongo import create_mongo_client, get_database, ping
+from shared.app import base_state, service_app
 from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
 
@@ -45,26 +44,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = resolved = settings or Settings()
-        mongo = create_mongo_client(resolved)
-        app.state.db = db = get_database(mongo, resolved)
-        app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
-        app.state.readiness_checks = {
-            "mongodb": lambda: ping(db),
-            "temporal": lambda: check_temporal(temporal, resolved.readiness_timeout_seconds),
-        }
-        stop = asyncio.Event()
-        background = asyncio.create_task(_prepare_and_sweep(app, stop))
-        try:
-            yield
-        finally:
-            # PyMongo's async API can swallow a cancellation that lands mid-operation; the
-            # stop event ends the loop all the same once that operation returns.
-            stop.set()
-            background.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await background
-            await mongo.close()
+        async with base_state(app, settings):
+            resolved: Settings = app.state.settings
+            app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
+            app.state.readiness_checks["temporal"] = lambda: check_temporal(
+                temporal, resolved.readiness_timeout_seconds
+            )
+            stop = asyncio.Event()
+            background = asyncio.create_task(_prepare_and_sweep(app, stop))
+            try:
+                yield
+            finally:
+                # PyMongo's async API can swallow a cancellation that lands mid-operation;
+                # the stop event ends the loop all the same once that operation returns.
+                stop.set()
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
 
     app = service_app(
         title="Help desk — intake",

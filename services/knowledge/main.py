@@ -5,8 +5,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from shared.app import service_app
-from shared.mongo import create_mongo_client, get_database, ping
+from shared.app import base_state, service_app
 from shared.search import check_meili, create_meili_client
 from shared.settings import Settings
 
@@ -16,18 +15,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = resolved = settings or Settings()
-        mongo = create_mongo_client(resolved)
-        app.state.db = db = get_database(mongo, resolved)
-        app.state.meili = meili = create_meili_client(resolved)
-        app.state.readiness_checks = {
-            "mongodb": lambda: ping(db),
-            "meilisearch": lambda: check_meili(meili),
-        }
-        try:
+        async with base_state(app, settings):
+            app.state.meili = meili = create_meili_client(app.state.settings)
+            app.state.readiness_checks["meilisearch"] = lambda: check_meili(meili)
             yield
-        finally:
-            await mongo.close()
 
     return service_app(
         title="Help desk — knowledge",

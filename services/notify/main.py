@@ -5,9 +5,8 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from shared.app import service_app
+from shared.app import base_state, service_app
 from shared.mail import check_smtp
-from shared.mongo import create_mongo_client, get_database, ping
 from shared.settings import Settings
 
 
@@ -16,17 +15,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = resolved = settings or Settings()
-        mongo = create_mongo_client(resolved)
-        app.state.db = db = get_database(mongo, resolved)
-        app.state.readiness_checks = {
-            "mongodb": lambda: ping(db),
-            "smtp": lambda: check_smtp(resolved),
-        }
-        try:
+        async with base_state(app, settings):
+            resolved: Settings = app.state.settings
+            app.state.readiness_checks["smtp"] = lambda: check_smtp(resolved)
             yield
-        finally:
-            await mongo.close()
 
     return service_app(
         title="Help desk — notify",
