@@ -5,7 +5,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.enums import Category, Priority, Role, StandardGroup, TicketStatus, TicketType
+from shared.desk_config import DeskConfig
+from shared.enums import (
+    Category,
+    CloseReason,
+    Priority,
+    Role,
+    StandardGroup,
+    TicketStatus,
+    TicketType,
+)
+from shared.sla import SlaClock
 
 TICKET_WORKFLOW = "TicketWorkflow"
 STATE_QUERY = "state"
@@ -32,19 +42,60 @@ class TicketStart(BaseModel):
     group: StandardGroup = StandardGroup.FRONTLINE
     submitter: Actor
     created_at: datetime
+    title: str = ""
+    # Set when the workflow continues as new: the state it carries over.
+    carried: "TicketState | None" = None
+    # Continue as new after this many events in one run (tests); None: when Temporal says.
+    max_events_per_run: int | None = None
+
+
+class AgentRef(BaseModel):
+    id: str
+    name: str = ""
+
+
+class Rating(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
 
 
 class TicketState(BaseModel):
-    """What the workflow's `state` query answers."""
+    """The whole state of a ticket as its workflow holds it (the `state` query)."""
 
     ticket_id: str
     number: int
     status: TicketStatus
     priority: Priority
     group: StandardGroup
-    assignee_id: str | None = None
+    type: TicketType | None = None
+    category: Category | None = None
+    submitter_id: str | None = None
+    created_at: datetime | None = None
+    assignee: AgentRef | None = None
     escalation_level: int = 0
+    collaborator_groups: list[StandardGroup] = Field(default_factory=list)
+    identity_verified: bool = False
+    identity_method: str | None = None
+    response: SlaClock | None = None
+    resolution: SlaClock | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: CloseReason | None = None
+    merged_into: str | None = None
+    duplicates: list[str] = Field(default_factory=list)
+    rating: Rating | None = None
+    reopen_count: int = 0
+    awaiting_since: datetime | None = None
+    reminders_sent: int = 0
+    next_assignment_at: datetime | None = None
+    message_count: int = 0
+    config: DeskConfig | None = None
     events_recorded: int = 0
+
+    @property
+    def assignee_id(self) -> str | None:
+        return self.assignee.id if self.assignee else None
 
 
 class TicketEvent(BaseModel):
@@ -64,3 +115,6 @@ class TicketEvent(BaseModel):
     def event_id(self) -> str:
         # Stable across activity retries, so a retried write is recognised as a duplicate.
         return f"{self.ticket_id}:{self.seq}"
+
+
+TicketStart.model_rebuild()

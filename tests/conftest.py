@@ -10,9 +10,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from devstack.servers import RunningProcess, start_all, stop_all
+from devstack.servers import VENV_BIN, RunningProcess, start_all, stop_all
 from devstack.stack import ServerPorts, servers_on_free_ports
 from services.workflows.activities import ensure_indexes as ensure_event_indexes
 from services.workflows.worker import build_worker
@@ -92,6 +94,21 @@ async def worker(temporal: Client, db: Database, settings: Settings) -> AsyncIte
     running = build_worker(temporal, db, settings.temporal_task_queue)
     async with running:
         yield running
+
+
+@pytest.fixture
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of the test's own: timers of days fire in milliseconds.
+    (Shared between tests it stops skipping once a workflow was terminated with an activity
+    in flight, so every test gets a fresh one; it starts in about a second.)"""
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(VENV_BIN / "temporal-test-server"),
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
 
 
 async def lifespan_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:

@@ -1,41 +1,207 @@
-"""Activities of the ticket workflow: the only code that writes its projection in MongoDB."""
+"""Activities of the ticket workflow: the only code of the worker that touches MongoDB."""
 
 import contextlib
+import difflib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 from temporalio import activity
+from temporalio.client import Client
 
+from services.workflows import assignment
+from services.workflows.models import (
+    AgentQuery,
+    AgentRelease,
+    AgentReservation,
+    DuplicateQuery,
+    Notification,
+    OperationLogEntry,
+    ProjectionWrite,
+    RepeatQuery,
+)
 from shared import collections
+from shared.desk_config import DESK_SETTINGS_ID, SLA_POLICY_ID, DeskConfig, DeskSettings
 from shared.mongo import Database
-from shared.tickets import TicketEvent
+from shared.sla import DEFAULT_SLA_POLICY, SlaPolicy
+from shared.ticket_updates import STAFF_ROLES, DuplicateMerged, SignalName
+from shared.tickets import AgentRef, ticket_workflow_id
+
+log = logging.getLogger("helpdesk.worker.activities")
+
+# Titles at least this similar (after normalising) count as the same problem.
+DUPLICATE_TITLE_SIMILARITY = 0.9
 
 
 async def ensure_indexes(db: Database) -> None:
     """Create the indexes of the collections this service owns (idempotent)."""
-    await db[collections.TICKET_EVENTS].create_index(
-        [("ticket_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="ticket_seq"
+    events = db[collections.TICKET_EVENTS]
+    await events.create_index([("ticket_id", ASCENDING), ("seq", ASCENDING)], unique=True)
+    await events.create_index([("at", ASCENDING)], name="at")
+    await db[collections.NOTIFICATIONS_OUTBOX].create_index(
+        [("delivered_at", ASCENDING), ("at", ASCENDING)], name="undelivered"
     )
-    await db[collections.TICKET_EVENTS].create_index([("at", ASCENDING)], name="at")
+    await db[collections.OPERATION_LOG].create_index(
+        [("ticket_id", ASCENDING), ("at", ASCENDING)], name="ticket_at"
+    )
+    await db[collections.TICKETS].create_index(
+        [("submitter.id", ASCENDING), ("category", ASCENDING), ("created_at", DESCENDING)],
+        name="submitter_category",
+    )
+    await assignment.ensure_indexes(db=db)
+
+
+def _normalised(title: str) -> str:
+    return "".join(title.lower().split())
 
 
 class TicketActivities:
     """Activities bound to the clients they need."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, temporal: Client) -> None:
         self._db = db
+        self._temporal = temporal
 
     @activity.defn
-    async def record_event(self, event: TicketEvent) -> None:
-        """Append one transition to the ticket's history and project it onto the ticket."""
+    async def load_config(self) -> DeskConfig:
+        """The SLA policy and desk settings an admin stored, or the defaults."""
+        settings = self._db[collections.SETTINGS]
+        policy = await settings.find_one({"_id": SLA_POLICY_ID}, projection={"_id": 0})
+        desk = await settings.find_one({"_id": DESK_SETTINGS_ID}, projection={"_id": 0})
+        return DeskConfig(
+            sla=SlaPolicy.model_validate(policy) if policy else DEFAULT_SLA_POLICY,
+            desk=DeskSettings.model_validate(desk) if desk else DeskSettings(),
+        )
+
+    @activity.defn
+    async def record_event(self, write: ProjectionWrite) -> None:
+        """Append one transition to the ticket's history and project the ticket after it."""
+        event = write.event
         document = {"_id": event.event_id, **event.model_dump(mode="python")}
         with contextlib.suppress(DuplicateKeyError):  # a retry of a write that had landed
             await self._db[collections.TICKET_EVENTS].insert_one(document)
-        projection: dict[str, object] = {"updated_at": event.at, "last_event_seq": event.seq}
-        if event.to_status is not None:
-            projection["status"] = event.to_status.value
         # The seq guard keeps a late retry of an older event from moving the ticket back.
         await self._db[collections.TICKETS].update_one(
             {"_id": event.ticket_id, "last_event_seq": {"$lt": event.seq}},
-            {"$set": projection},
+            {"$set": {**write.projection, "last_event_seq": event.seq}},
         )
+
+    @activity.defn
+    async def notify(self, notification: Notification) -> None:
+        """Hand an event to notification delivery: the outbox, keyed so a retry is a no-op."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._db[collections.NOTIFICATIONS_OUTBOX].insert_one(
+                {
+                    "_id": notification.key,
+                    **notification.model_dump(mode="python", exclude={"key"}),
+                    "delivered_at": None,
+                }
+            )
+
+    @activity.defn
+    async def assign_agent(self, query: AgentQuery) -> AgentRef | None:
+        """Reserve the best agent of the group by the strategy, or None when nobody has room."""
+        already = await assignment.reserved_agent(db=self._db, ticket_id=query.ticket_id)
+        if already is not None:
+            return already
+        for agent in await assignment.ordered_candidates(db=self._db, query=query):
+            if await assignment.reserve(
+                db=self._db, agent=agent, ticket_id=query.ticket_id, enforce_capacity=True
+            ):
+                return AgentRef(id=agent["_id"], name=agent.get("name", ""))
+        return None
+
+    @activity.defn
+    async def reserve_agent(self, reservation: AgentReservation) -> AgentRef | None:
+        """Give the ticket to a named agent (claim, manual assign); None if no such agent."""
+        agent = await self._db[collections.USERS].find_one(
+            {"_id": reservation.agent_id, "role": {"$in": [r.value for r in STAFF_ROLES]}}
+        )
+        if agent is None:
+            return None
+        await assignment.reserve(
+            db=self._db, agent=agent, ticket_id=reservation.ticket_id, enforce_capacity=False
+        )
+        return AgentRef(id=agent["_id"], name=agent.get("name", ""))
+
+    @activity.defn
+    async def release_agent(self, release: AgentRelease) -> None:
+        """Free the agent's slot and wake the ticket at the head of the group's queue."""
+        await assignment.release(
+            db=self._db, agent_id=release.agent_id, ticket_id=release.ticket_id
+        )
+        waiting = await assignment.next_queued_ticket(db=self._db, group=release.group)
+        if waiting is not None and waiting != release.ticket_id:
+            handle = self._temporal.get_workflow_handle(ticket_workflow_id(waiting))
+            with contextlib.suppress(Exception):  # it may have closed meanwhile
+                await handle.signal(SignalName.CAPACITY_FREED.value)
+
+    @activity.defn
+    async def find_duplicate(self, query: DuplicateQuery) -> DuplicateMerged | None:
+        """An open ticket of the same customer, type and category with a near-identical
+        title, filed within the window before this one."""
+        if query.submitter_id is None or query.window_seconds <= 0:
+            return None
+        cursor = (
+            self._db[collections.TICKETS]
+            .find(
+                {
+                    "submitter.id": query.submitter_id,
+                    "category": query.category.value,
+                    "type": query.type.value,
+                    "status": {"$ne": "closed"},
+                    "_id": {"$ne": query.ticket_id},
+                    "created_at": {
+                        "$gte": query.created_at - timedelta(seconds=query.window_seconds),
+                        "$lte": query.created_at,
+                    },
+                },
+                projection={"title": 1, "number": 1},
+            )
+            .sort("created_at", ASCENDING)
+            .limit(50)
+        )
+        mine = _normalised(query.title)
+        async for other in cursor:
+            ratio = difflib.SequenceMatcher(None, mine, _normalised(other.get("title", ""))).ratio()
+            if ratio >= DUPLICATE_TITLE_SIMILARITY:
+                return DuplicateMerged(ticket_id=str(other["_id"]), number=int(other["number"]))
+        return None
+
+    @activity.defn
+    async def count_repeats(self, query: RepeatQuery) -> int:
+        """How many tickets the customer filed in this category since `since`, this one too."""
+        if query.submitter_id is None:
+            return 1
+        return await self._db[collections.TICKETS].count_documents(
+            {
+                "submitter.id": query.submitter_id,
+                "category": query.category.value,
+                "created_at": {"$gte": query.since},
+            }
+        )
+
+    @activity.defn
+    async def write_operation_log(self, entry: OperationLogEntry) -> None:
+        """Append an account operation to the operation log (SPEC A4)."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._db[collections.OPERATION_LOG].insert_one(
+                {"_id": entry.key, **entry.model_dump(mode="python", exclude={"key"})}
+            )
+
+    def all(self) -> list[Callable[..., Any]]:
+        """Every activity, for the worker."""
+        return [
+            self.load_config,
+            self.record_event,
+            self.notify,
+            self.assign_agent,
+            self.reserve_agent,
+            self.release_agent,
+            self.find_duplicate,
+            self.count_repeats,
+            self.write_operation_log,
+        ]

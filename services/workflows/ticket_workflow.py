@@ -1,75 +1,762 @@
-"""TicketWorkflow: the durable lifecycle of one ticket; the source of truth for its status."""
+"""TicketWorkflow: the durable lifecycle of one ticket; the source of truth for its status.
 
-from datetime import timedelta
+One run holds the ticket from filing to closing: it assigns the ticket, keeps its two SLA
+clocks with timers (no polling), pauses them while the customer is asked, escalates,
+reminds and closes. Agents drive it with updates (validated before they reach history),
+the APIs read the projection its activities write.
+"""
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from services.workflows import rules
     from services.workflows.activities import TicketActivities
-    from shared.enums import TicketStatus
+    from services.workflows.models import (
+        AgentQuery,
+        AgentRelease,
+        AgentReservation,
+        Audience,
+        DuplicateQuery,
+        Notification,
+        OperationLogEntry,
+        ProjectionWrite,
+        RepeatQuery,
+    )
+    from services.workflows.projection import ticket_projection
+    from shared.desk_config import AssignmentStrategy, DeskConfig
+    from shared.enums import CloseReason, Priority, Role, StandardGroup, TicketStatus, Visibility
+    from shared.sla import SlaClock
+    from shared.ticket_updates import (
+        ActingUser,
+        AddCollaboratorGroupRequest,
+        AddMessageRequest,
+        AssignRequest,
+        ClaimRequest,
+        CloseRequest,
+        ConfirmRequest,
+        DuplicateMerged,
+        EscalateRequest,
+        MergeIntoRequest,
+        RecordOperationRequest,
+        ReopenRequest,
+        RequestInfoRequest,
+        ResolveRequest,
+        SetPriorityRequest,
+        SignalName,
+        UpdateName,
+        VerifyIdentityRequest,
+    )
     from shared.tickets import (
         STATE_QUERY,
         TICKET_WORKFLOW,
+        Actor,
+        AgentRef,
+        Rating,
         TicketEvent,
         TicketStart,
         TicketState,
+        ticket_workflow_id,
     )
 
-# Projection writes retry until MongoDB answers again: a ticket's history must not have gaps.
-PROJECTION_RETRY = RetryPolicy(
+# Activities retry until MongoDB answers again: a ticket's history must not have gaps.
+ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
 )
-PROJECTION_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+LIFECYCLE_PATCH = "ticket-lifecycle-v1"
+SYSTEM = ActingUser(id="system", role=Role.SYSTEM, name="system")
+GROUP_OF_LEVEL = {
+    0: StandardGroup.FRONTLINE,
+    1: StandardGroup.SENIOR_SUPPORT,
+    2: StandardGroup.TECHNICAL_TEAM,
+    3: StandardGroup.MANAGEMENT,
+}
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
 class TicketWorkflow:
     @workflow.init
     def __init__(self, start: TicketStart) -> None:
-        self._state = TicketState(
+        self._start = start
+        self._state = start.carried or TicketState(
             ticket_id=start.ticket_id,
             number=start.number,
             status=TicketStatus.PENDING,
             priority=start.priority,
             group=start.group,
+            type=start.type,
+            category=start.category,
+            submitter_id=start.submitter.id,
+            created_at=start.created_at,
         )
+        self._lock = asyncio.Lock()
+        self._changed = False  # a handler changed something the timers depend on
+        self._events_this_run = 0
+        self._notifications: list[workflow.ActivityHandle[None]] = []
+
+    # --- the run -------------------------------------------------------------------
 
     @workflow.run
     async def run(self, start: TicketStart) -> TicketState:
-        await self._record(
-            TicketEvent(
-                ticket_id=start.ticket_id,
-                seq=self._state.events_recorded,
-                at=start.created_at,
-                actor=start.submitter,
-                action="created",
+        if start.carried is None:
+            await self._record(
+                "created",
+                Actor(id=start.submitter.id, role=start.submitter.role),
                 to_status=TicketStatus.PENDING,
-                data={
-                    "type": start.type,
-                    "category": start.category,
-                    "priority": start.priority,
-                    "group": start.group,
-                },
+                data={"type": start.type, "category": start.category, "priority": start.priority},
             )
-        )
-        # Updates that move the ticket through its lifecycle arrive from intake; closed is
-        # terminal, and handlers still running finish before the workflow completes.
-        await workflow.wait_condition(lambda: self._state.status is TicketStatus.CLOSED)
+            if workflow.patched(LIFECYCLE_PATCH):
+                await self._begin(start)
+            else:
+                # Started before the lifecycle existed: no SLA clocks, default settings.
+                self._state.config = DeskConfig()
+        await self._live()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._flush_notifications()
         return self._state
+
+    async def _begin(self, start: TicketStart) -> None:
+        config = await self._activity(TicketActivities.load_config, None)
+        self._state.config = config
+        target = config.sla.target(start.priority)
+        self._state.response = SlaClock(
+            target_seconds=target.response_seconds, started_at=start.created_at
+        )
+        self._state.resolution = SlaClock(
+            target_seconds=target.resolution_seconds, started_at=start.created_at
+        )
+        self._notify("received", Audience(customer=True))
+        async with self._lock:
+            original = await self._activity(
+                TicketActivities.find_duplicate,
+                DuplicateQuery(
+                    ticket_id=start.ticket_id,
+                    submitter_id=start.submitter.id,
+                    type=start.type,
+                    category=start.category,
+                    title=start.title,
+                    created_at=start.created_at,
+                    window_seconds=config.desk.duplicate_window_seconds,
+                ),
+            )
+            if original is not None:
+                await self._merge(original.ticket_id, SYSTEM, "same problem filed again")
+                return
+            if not await self._escalate_repeat_customer(start, config):
+                await self._try_assign()
+
+    async def _escalate_repeat_customer(self, start: TicketStart, config: DeskConfig) -> bool:
+        """Start at level 1 when the customer keeps filing the same category (D2); whether
+        it did (escalating assigns within the new group)."""
+        repeat = config.desk.repeat_escalation
+        count = await self._activity(
+            TicketActivities.count_repeats,
+            RepeatQuery(
+                ticket_id=start.ticket_id,
+                submitter_id=start.submitter.id,
+                category=start.category,
+                since=start.created_at - timedelta(seconds=repeat.window_seconds),
+            ),
+        )
+        if count < repeat.count:
+            return False
+        await self._move_to_level(
+            1, SYSTEM, f"{count} {start.category.value} tickets within the repeat window"
+        )
+        return True
+
+    async def _live(self) -> None:
+        """Fire timers as they fall due and react to updates, until the ticket closes."""
+        while self._state.status is not TicketStatus.CLOSED:
+            deadline = self._next_deadline()
+            wait = None if deadline is None else deadline - workflow.now()
+            if wait is None or wait > timedelta(0):
+                self._changed = False
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await workflow.wait_condition(
+                        lambda: self._changed or self._state.status is TicketStatus.CLOSED,
+                        timeout=wait,
+                    )
+            async with self._lock:
+                await self._fire_due_timers()
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._flush_notifications()
+                workflow.continue_as_new(self._start.model_copy(update={"carried": self._state}))
+
+    def _should_continue_as_new(self) -> bool:
+        if self._state.status is TicketStatus.CLOSED:
+            return False
+        limit = self._start.max_events_per_run
+        return workflow.info().is_continue_as_new_suggested() or (
+            limit is not None and self._events_this_run >= limit
+        )
+
+    # --- timers --------------------------------------------------------------------
+
+    def _config(self) -> DeskConfig:
+        return self._state.config or DeskConfig()
+
+    def _clocks(self) -> list[SlaClock]:
+        return [clock for clock in (self._state.response, self._state.resolution) if clock]
+
+    def _due_items(self) -> list[tuple[datetime, str, Any]]:
+        state, config = self._state, self._config()
+        items: list[tuple[datetime, str, Any]] = []
+        for clock in self._clocks():
+            if clock.running and clock.warned_at is None and clock.breached_at is None:
+                items.append((clock.warn_at(config.sla.warning_share), "warn", clock))
+            if clock.running and clock.breached_at is None:
+                items.append((clock.due_at(), "breach", clock))
+        desk = config.desk
+        if state.status is TicketStatus.AWAITING_USER and state.awaiting_since is not None:
+            if state.reminders_sent < len(desk.awaiting_user_reminder_seconds):
+                after = desk.awaiting_user_reminder_seconds[state.reminders_sent]
+                items.append((state.awaiting_since + timedelta(seconds=after), "remind", None))
+            after = desk.awaiting_user_autoclose_seconds
+            items.append((state.awaiting_since + timedelta(seconds=after), "no_response", None))
+        if state.status is TicketStatus.RESOLVED and state.resolved_at is not None:
+            after = desk.resolved_autoclose_seconds
+            items.append((state.resolved_at + timedelta(seconds=after), "auto_close", None))
+        waiting = state.status is TicketStatus.PENDING and state.assignee is None
+        if waiting and state.next_assignment_at is not None:
+            items.append((state.next_assignment_at, "assign", None))
+        return items
+
+    def _next_deadline(self) -> datetime | None:
+        return min((at for at, _, _ in self._due_items()), default=None)
+
+    async def _fire_due_timers(self) -> None:
+        now = workflow.now()
+        for at, kind, clock in sorted(self._due_items(), key=lambda item: item[0]):
+            if at > now or self._state.status is TicketStatus.CLOSED:
+                continue
+            if kind == "warn":
+                await self._sla_warning(clock)
+            elif kind == "breach":
+                await self._sla_breach(clock, at)
+            elif kind == "remind":
+                self._state.reminders_sent += 1
+                await self._record("reminder_sent", SYSTEM, data={"n": self._state.reminders_sent})
+                self._notify("reminder", Audience(customer=True))
+            elif kind == "no_response":
+                await self._close(CloseReason.NO_RESPONSE, SYSTEM, "no answer from the customer")
+            elif kind == "auto_close":
+                await self._close(CloseReason.AUTO_RESOLVED, SYSTEM, "resolution not disputed")
+            elif kind == "assign":
+                await self._try_assign()
+
+    def _clock_name(self, clock: SlaClock) -> str:
+        return "response" if clock is self._state.response else "resolution"
+
+    async def _sla_warning(self, clock: SlaClock) -> None:
+        clock.warned_at = workflow.now()
+        name = self._clock_name(clock)
+        await self._record("sla_warning", SYSTEM, data={"clock": name, "due_at": clock.due_at()})
+        self._notify("sla_warning", Audience(assignee=True), {"clock": name})
+
+    async def _sla_breach(self, clock: SlaClock, deadline: datetime) -> None:
+        clock.breached_at = workflow.now()
+        name = self._clock_name(clock)
+        await self._record("sla_breached", SYSTEM, data={"clock": name, "due_at": deadline})
+        self._notify("sla_breach", Audience(assignee=True, group_manager=True), {"clock": name})
+        # D2: one level up on a breach; an urgent ticket goes straight to management.
+        level = 3 if self._state.priority is Priority.URGENT else self._state.escalation_level + 1
+        if level > self._state.escalation_level and level <= 3:
+            await self._move_to_level(level, SYSTEM, f"{name} SLA breached")
+
+    # --- updates -------------------------------------------------------------------
 
     @workflow.query(name=STATE_QUERY)
     def state(self) -> TicketState:
         return self._state
 
-    async def _record(self, event: TicketEvent) -> None:
-        await workflow.execute_activity_method(
-            TicketActivities.record_event,
-            event,
-            start_to_close_timeout=PROJECTION_TIMEOUT,
-            retry_policy=PROJECTION_RETRY,
+    @workflow.update(name=UpdateName.CLAIM)
+    async def claim(self, request: ClaimRequest) -> TicketState:
+        async with self._lock:
+            rules.check_claim(self._state, request.actor)
+            agent = AgentRef(id=request.actor.id, name=request.actor.name)
+            await self._give_to(agent, request.actor, "claimed")
+        return self._state
+
+    @claim.validator
+    def _validate_claim(self, request: ClaimRequest) -> None:
+        rules.check_claim(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.ASSIGN)
+    async def assign(self, request: AssignRequest) -> TicketState:
+        async with self._lock:
+            rules.check_assign(self._state, request)
+            agent = AgentRef(id=request.agent_id, name=request.agent_name)
+            await self._give_to(agent, request.actor, "assigned")
+        return self._state
+
+    @assign.validator
+    def _validate_assign(self, request: AssignRequest) -> None:
+        rules.check_assign(self._state, request)
+
+    @workflow.update(name=UpdateName.ADD_MESSAGE)
+    async def add_message(self, request: AddMessageRequest) -> TicketState:
+        async with self._lock:
+            rules.check_add_message(self._state, request)
+            await self._message(request)
+        return self._state
+
+    @add_message.validator
+    def _validate_add_message(self, request: AddMessageRequest) -> None:
+        rules.check_add_message(self._state, request)
+
+    @workflow.update(name=UpdateName.REQUEST_INFO)
+    async def request_info(self, request: RequestInfoRequest) -> TicketState:
+        async with self._lock:
+            rules.check_request_info(self._state, request.actor)
+            now = workflow.now()
+            for clock in self._clocks():
+                clock.pause(now)
+            self._state.awaiting_since = now
+            self._state.reminders_sent = 0
+            await self._record(
+                "info_requested",
+                request.actor,
+                to_status=TicketStatus.AWAITING_USER,
+                data={"message_id": request.message_id},
+            )
+            self._notify("status_changed", Audience(customer=True))
+        return self._state
+
+    @request_info.validator
+    def _validate_request_info(self, request: RequestInfoRequest) -> None:
+        rules.check_request_info(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.RESOLVE)
+    async def resolve(self, request: ResolveRequest) -> TicketState:
+        async with self._lock:
+            rules.check_resolve(self._state, request.actor)
+            now = workflow.now()
+            self._first_response(now)  # the solution answers the customer
+            for clock in self._clocks():
+                clock.stop(now)
+            self._state.resolved_at = now
+            self._state.awaiting_since = None
+            await self._release_slot()
+            await self._record(
+                "resolved",
+                request.actor,
+                to_status=TicketStatus.RESOLVED,
+                data={"solution": request.solution},
+            )
+            self._notify("resolved", Audience(customer=True))
+        return self._state
+
+    @resolve.validator
+    def _validate_resolve(self, request: ResolveRequest) -> None:
+        rules.check_resolve(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.REOPEN)
+    async def reopen(self, request: ReopenRequest) -> TicketState:
+        async with self._lock:
+            rules.check_reopen(self._state, request.actor)
+            now = workflow.now()
+            if self._state.resolution is not None:
+                self._state.resolution.restart(now)
+            self._state.resolved_at = None
+            self._state.reopen_count += 1
+            assignee = self._state.assignee
+            if assignee is not None:
+                await self._activity(
+                    TicketActivities.reserve_agent,
+                    AgentReservation(ticket_id=self._state.ticket_id, agent_id=assignee.id),
+                )
+            await self._record(
+                "reopened",
+                request.actor,
+                to_status=TicketStatus.PROCESSING if assignee else TicketStatus.PENDING,
+                reason=request.reason,
+            )
+            self._notify("status_changed", Audience(assignee=True, customer=True))
+            if assignee is None:
+                await self._try_assign()
+        return self._state
+
+    @reopen.validator
+    def _validate_reopen(self, request: ReopenRequest) -> None:
+        rules.check_reopen(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.CONFIRM)
+    async def confirm(self, request: ConfirmRequest) -> TicketState:
+        async with self._lock:
+            rules.check_confirm(self._state, request.actor)
+            if request.rating is not None:
+                self._state.rating = Rating(score=request.rating, comment=request.comment)
+            await self._close(CloseReason.CONFIRMED, request.actor, request.comment)
+        return self._state
+
+    @confirm.validator
+    def _validate_confirm(self, request: ConfirmRequest) -> None:
+        rules.check_confirm(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.ESCALATE)
+    async def escalate(self, request: EscalateRequest) -> TicketState:
+        async with self._lock:
+            rules.check_escalate(self._state, request)
+            await self._move_to_level(request.level, request.actor, request.reason)
+        return self._state
+
+    @escalate.validator
+    def _validate_escalate(self, request: EscalateRequest) -> None:
+        rules.check_escalate(self._state, request)
+
+    @workflow.update(name=UpdateName.ADD_COLLABORATOR_GROUP)
+    async def add_collaborator_group(self, request: AddCollaboratorGroupRequest) -> TicketState:
+        async with self._lock:
+            rules.check_add_collaborator(self._state, request)
+            self._state.collaborator_groups.append(request.group)
+            await self._record("collaborator_added", request.actor, data={"group": request.group})
+            self._notify("escalated", Audience(groups=[request.group]), {"collaborator": True})
+        return self._state
+
+    @add_collaborator_group.validator
+    def _validate_add_collaborator_group(self, request: AddCollaboratorGroupRequest) -> None:
+        rules.check_add_collaborator(self._state, request)
+
+    @workflow.update(name=UpdateName.SET_PRIORITY)
+    async def set_priority(self, request: SetPriorityRequest) -> TicketState:
+        async with self._lock:
+            rules.check_set_priority(self._state, request)
+            # The policy is read again: an admin may have changed it since the ticket began.
+            config = await self._activity(TicketActivities.load_config, None)
+            self._state.config = config
+            before = self._state.priority
+            self._state.priority = request.priority
+            target = config.sla.target(request.priority)
+            if self._state.response is not None:
+                self._state.response.retarget(target.response_seconds)
+            if self._state.resolution is not None:
+                self._state.resolution.retarget(target.resolution_seconds)
+            await self._record(
+                "priority_changed",
+                request.actor,
+                reason=request.reason,
+                data={
+                    "from": before,
+                    "to": request.priority,
+                    "response_due_at": self._state.response and self._state.response.due_at(),
+                    "resolution_due_at": self._state.resolution and self._state.resolution.due_at(),
+                },
+            )
+        return self._state
+
+    @set_priority.validator
+    def _validate_set_priority(self, request: SetPriorityRequest) -> None:
+        rules.check_set_priority(self._state, request)
+
+    @workflow.update(name=UpdateName.CLOSE)
+    async def close(self, request: CloseRequest) -> TicketState:
+        async with self._lock:
+            rules.check_close(self._state, request.actor)
+            await self._close(CloseReason(request.reason.value), request.actor, request.note)
+        return self._state
+
+    @close.validator
+    def _validate_close(self, request: CloseRequest) -> None:
+        rules.check_close(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.MERGE_INTO)
+    async def merge_into(self, request: MergeIntoRequest) -> TicketState:
+        async with self._lock:
+            rules.check_merge(self._state, request)
+            await self._merge(request.into_ticket_id, request.actor, "merged by an agent")
+        return self._state
+
+    @merge_into.validator
+    def _validate_merge_into(self, request: MergeIntoRequest) -> None:
+        rules.check_merge(self._state, request)
+
+    @workflow.update(name=UpdateName.VERIFY_IDENTITY)
+    async def verify_identity(self, request: VerifyIdentityRequest) -> TicketState:
+        async with self._lock:
+            rules.check_verify_identity(self._state, request.actor)
+            self._state.identity_verified = request.passed
+            self._state.identity_method = request.method
+            await self._record(
+                "identity_verified" if request.passed else "identity_check_failed",
+                request.actor,
+                data={"method": request.method},
+            )
+        return self._state
+
+    @verify_identity.validator
+    def _validate_verify_identity(self, request: VerifyIdentityRequest) -> None:
+        rules.check_verify_identity(self._state, request.actor)
+
+    @workflow.update(name=UpdateName.RECORD_OPERATION)
+    async def record_operation(self, request: RecordOperationRequest) -> TicketState:
+        async with self._lock:
+            rules.check_record_operation(self._state, request.actor)
+            seq = self._state.events_recorded
+            await self._activity(
+                TicketActivities.write_operation_log,
+                OperationLogEntry(
+                    key=f"{self._state.ticket_id}:{seq}",
+                    ticket_id=self._state.ticket_id,
+                    at=workflow.now(),
+                    actor_id=request.actor.id,
+                    actor_role=request.actor.role.value,
+                    operation=request.operation,
+                    detail=request.detail,
+                    identity_method=self._state.identity_method,
+                ),
+            )
+            await self._record(
+                "operation_recorded",
+                request.actor,
+                data={"operation": request.operation, "detail": request.detail},
+            )
+        return self._state
+
+    @record_operation.validator
+    def _validate_record_operation(self, request: RecordOperationRequest) -> None:
+        rules.check_record_operation(self._state, request.actor)
+
+    @workflow.signal(name=SignalName.CAPACITY_FREED)
+    def capacity_freed(self) -> None:
+        if self._state.status is TicketStatus.PENDING and self._state.assignee is None:
+            self._state.next_assignment_at = workflow.now()
+            self._changed = True
+
+    @workflow.signal(name=SignalName.DUPLICATE_MERGED)
+    async def duplicate_merged(self, merged: DuplicateMerged) -> None:
+        async with self._lock:
+            if self._state.status is TicketStatus.CLOSED:
+                return
+            if merged.ticket_id not in self._state.duplicates:
+                self._state.duplicates.append(merged.ticket_id)
+                await self._record(
+                    "duplicate_merged",
+                    SYSTEM,
+                    data={"ticket_id": merged.ticket_id, "number": merged.number},
+                )
+
+    # --- steps shared by updates and timers ------------------------------------------
+
+    def _first_response(self, now: datetime) -> None:
+        if self._state.first_response_at is None:
+            self._state.first_response_at = now
+        if self._state.response is not None:
+            self._state.response.stop(now)
+
+    async def _message(self, request: AddMessageRequest) -> None:
+        state, now = self._state, workflow.now()
+        state.message_count += 1
+        data = {"message_id": request.message_id, "visibility": request.visibility}
+        if request.visibility is Visibility.INTERNAL:
+            await self._record("internal_note", request.actor, data=data)
+            self._notify("internal_note", Audience(assignee=True, collaborators=True), data)
+        elif request.actor.role is Role.CUSTOMER:
+            if state.status is TicketStatus.AWAITING_USER:
+                for clock in self._clocks():
+                    clock.resume(now)
+                state.awaiting_since = None
+                to_status = TicketStatus.PROCESSING if state.assignee else TicketStatus.PENDING
+                await self._record(
+                    "customer_replied", request.actor, to_status=to_status, data=data
+                )
+            else:
+                await self._record("customer_replied", request.actor, data=data)
+            self._notify("replied", Audience(assignee=True), data)
+        else:
+            if not request.automatic and request.actor.role is not Role.SYSTEM:
+                self._first_response(now)
+            action = "auto_replied" if request.automatic else "agent_replied"
+            await self._record(action, request.actor, data=data)
+            self._notify("replied", Audience(customer=True), data)
+
+    async def _try_assign(self) -> None:
+        """Automatic assignment in the ticket's group; queue the ticket when nobody has room."""
+        state, config = self._state, self._config()
+        strategy = (
+            config.desk.strategy(state.type)
+            if state.type and state.escalation_level == 0
+            else AssignmentStrategy.SMART
         )
-        self._state.events_recorded = event.seq + 1
+        agent = None
+        if state.type is not None and state.category is not None:
+            agent = await self._activity(
+                TicketActivities.assign_agent,
+                AgentQuery(
+                    ticket_id=state.ticket_id,
+                    group=state.group,
+                    type=state.type,
+                    category=state.category,
+                    strategy=strategy,
+                ),
+            )
+        if agent is None:
+            first_time = state.next_assignment_at is None
+            retry = timedelta(seconds=config.desk.assignment_retry_seconds)
+            state.next_assignment_at = workflow.now() + retry
+            if first_time:
+                await self._record("queued", SYSTEM, data={"group": state.group})
+            return
+        state.assignee = agent
+        state.next_assignment_at = None
+        to_status = TicketStatus.PROCESSING if state.status is TicketStatus.PENDING else None
+        await self._record(
+            "assigned", SYSTEM, to_status=to_status, data={"agent": agent, "strategy": strategy}
+        )
+        self._notify("assigned", Audience(assignee=True), {"agent_id": agent.id})
+
+    async def _give_to(self, agent: AgentRef, actor: ActingUser, action: str) -> None:
+        """Claim or manual assignment: the named agent gets the ticket, whatever its load."""
+        reserved = await self._activity(
+            TicketActivities.reserve_agent,
+            AgentReservation(ticket_id=self._state.ticket_id, agent_id=agent.id),
+        )
+        if reserved is None:
+            raise rules.RejectedError("unknown_agent", f"No agent with id '{agent.id}'.")
+        await self._release_slot(keep=reserved.id)
+        self._state.assignee = reserved
+        self._state.next_assignment_at = None
+        to_status = TicketStatus.PROCESSING if self._state.status is TicketStatus.PENDING else None
+        await self._record(action, actor, to_status=to_status, data={"agent": reserved})
+        self._notify("assigned", Audience(assignee=True), {"agent_id": reserved.id})
+
+    async def _release_slot(self, keep: str | None = None) -> None:
+        """Free the assignee's capacity (resolve, close, reassignment)."""
+        assignee = self._state.assignee
+        if assignee is not None and assignee.id != keep:
+            await self._activity(
+                TicketActivities.release_agent,
+                AgentRelease(
+                    ticket_id=self._state.ticket_id, agent_id=assignee.id, group=self._state.group
+                ),
+            )
+
+    async def _move_to_level(self, level: int, actor: ActingUser, reason: str) -> None:
+        """Escalate: the ticket moves to the level's group and is reassigned there."""
+        state = self._state
+        await self._release_slot()
+        before = state.escalation_level
+        state.escalation_level = level
+        state.group = GROUP_OF_LEVEL[level]
+        state.assignee = None
+        state.next_assignment_at = None
+        to_status = None if state.status is TicketStatus.AWAITING_USER else TicketStatus.PENDING
+        await self._record(
+            "escalated",
+            actor,
+            to_status=to_status,
+            reason=reason,
+            data={"from_level": before, "to_level": level, "group": state.group},
+        )
+        groups = [state.group]
+        if state.priority is Priority.URGENT and StandardGroup.MANAGEMENT not in groups:
+            groups.append(StandardGroup.MANAGEMENT)
+        self._notify("escalated", Audience(groups=groups), {"level": level, "reason": reason})
+        await self._try_assign()
+
+    async def _merge(self, into_ticket_id: str, actor: ActingUser, reason: str) -> None:
+        self._state.merged_into = into_ticket_id
+        original = workflow.get_external_workflow_handle(ticket_workflow_id(into_ticket_id))
+        await original.signal(
+            SignalName.DUPLICATE_MERGED,
+            DuplicateMerged(ticket_id=self._state.ticket_id, number=self._state.number),
+        )
+        await self._close(CloseReason.DUPLICATE, actor, reason)
+
+    async def _close(self, reason: CloseReason, actor: ActingUser, note: str | None) -> None:
+        state, now = self._state, workflow.now()
+        for clock in self._clocks():
+            clock.stop(now)
+        await self._release_slot()
+        state.closed_at = now
+        state.close_reason = reason
+        state.awaiting_since = None
+        state.next_assignment_at = None
+        await self._record(
+            "closed", actor, to_status=TicketStatus.CLOSED, reason=note, data={"reason": reason}
+        )
+        automatic = actor.role is Role.SYSTEM and reason is not CloseReason.DUPLICATE
+        self._notify("auto_closed" if automatic else "closed", Audience(customer=True))
+
+    # --- recording ---------------------------------------------------------------------
+
+    async def _record(
+        self,
+        action: str,
+        actor: ActingUser | Actor,
+        *,
+        to_status: TicketStatus | None = None,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Apply a transition, append it to the history and project the ticket after it."""
+        state, now = self._state, workflow.now()
+        from_status = state.status
+        if to_status is not None:
+            state.status = to_status
+        event = TicketEvent(
+            ticket_id=state.ticket_id,
+            seq=state.events_recorded,
+            at=now if state.events_recorded else (state.created_at or now),
+            actor=Actor(id=actor.id, role=actor.role),
+            action=action,
+            from_status=from_status if to_status is not None else None,
+            to_status=to_status,
+            reason=reason,
+            data=data or {},
+        )
+        state.events_recorded += 1
+        self._events_this_run += 1
+        self._changed = True
+        projection = ticket_projection(state, now) if state.config is not None else {}
+        await self._activity(
+            TicketActivities.record_event,
+            ProjectionWrite(event=event, projection=projection),
+        )
+
+    def _notify(self, event: str, audience: Audience, data: dict[str, Any] | None = None) -> None:
+        """Hand a J2 event to delivery without holding up the ticket."""
+        seq = self._state.events_recorded
+        self._notifications = [handle for handle in self._notifications if not handle.done()]
+        self._notifications.append(
+            workflow.start_activity_method(
+                TicketActivities.notify,
+                Notification(
+                    key=f"{workflow.info().workflow_id}:{seq}:{event}",
+                    ticket_id=self._state.ticket_id,
+                    event=event,
+                    at=workflow.now(),
+                    audience=audience,
+                    data={
+                        "number": self._state.number,
+                        "status": self._state.status,
+                        **(data or {}),
+                    },
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        )
+
+    async def _flush_notifications(self) -> None:
+        if self._notifications:
+            await asyncio.gather(*self._notifications)
+            self._notifications = []
+
+    async def _activity(self, method: Any, argument: Any) -> Any:
+        """Run one activity with the workflow's timeout and retry policy."""
+        return await workflow.execute_activity_method(
+            method,
+            args=[] if argument is None else [argument],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )

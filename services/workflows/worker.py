@@ -18,12 +18,12 @@ log = logging.getLogger("helpdesk.worker")
 
 def build_worker(client: Client, db: Database, task_queue: str) -> Worker:
     """The worker that runs ticket workflows and their activities on `task_queue`."""
-    activities = TicketActivities(db)
+    activities = TicketActivities(db, client)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[TicketWorkflow],
-        activities=[activities.record_event],
+        activities=activities.all(),
     )
 
 

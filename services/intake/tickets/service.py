@@ -130,6 +130,7 @@ def ticket_start(*, document: Document) -> TicketStart:
         group=document["group"],
         submitter=Actor(id=submitter.get("id"), role="customer"),
         created_at=document["created_at"],
+        title=document["title"],
     )
 
 

@@ -1,0 +1,88 @@
+"""Activity inputs and outputs of the ticket workflow."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.desk_config import AssignmentStrategy
+from shared.enums import Category, StandardGroup, TicketType
+from shared.tickets import TicketEvent
+
+
+class ProjectionWrite(BaseModel):
+    """One recorded transition and the ticket's projection right after it."""
+
+    event: TicketEvent
+    projection: dict[str, Any]
+
+
+class Audience(BaseModel):
+    """Who a notification is for, in the product's terms; notify resolves addresses."""
+
+    customer: bool = False
+    assignee: bool = False
+    collaborators: bool = False
+    group_manager: bool = False
+    groups: list[StandardGroup] = Field(default_factory=list)
+
+
+class Notification(BaseModel):
+    """One SPEC J2 event to deliver; `key` makes a retried hand-over a no-op."""
+
+    key: str
+    ticket_id: str
+    event: str
+    at: datetime
+    audience: Audience
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentQuery(BaseModel):
+    """Find and reserve an agent of `group` for a ticket."""
+
+    ticket_id: str
+    group: StandardGroup
+    type: TicketType
+    category: Category
+    strategy: AssignmentStrategy
+    exclude: list[str] = Field(default_factory=list)
+
+
+class AgentReservation(BaseModel):
+    ticket_id: str
+    agent_id: str
+
+
+class AgentRelease(BaseModel):
+    ticket_id: str
+    agent_id: str
+    group: StandardGroup
+
+
+class DuplicateQuery(BaseModel):
+    ticket_id: str
+    submitter_id: str | None
+    type: TicketType
+    category: Category
+    title: str
+    created_at: datetime
+    window_seconds: int
+
+
+class RepeatQuery(BaseModel):
+    ticket_id: str
+    submitter_id: str | None
+    category: Category
+    since: datetime
+
+
+class OperationLogEntry(BaseModel):
+    key: str
+    ticket_id: str
+    at: datetime
+    actor_id: str
+    actor_role: str
+    operation: str
+    detail: str
+    identity_method: str | None
