@@ -92,6 +92,8 @@ class TicketState(BaseModel):
     message_count: int = 0
     config: DeskConfig | None = None
     events_recorded: int = 0
+    # Ids of the latest updates applied, so a retried update is not applied twice.
+    applied_updates: list[str] = Field(default_factory=list)
 
     @property
     def assignee_id(self) -> str | None:

@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from shared import collections
 from shared.enums import Role, Visibility
 from shared.mongo import Database
+from shared.ticket_client import update_ticket
 from shared.ticket_updates import (
     ActingUser,
     AddMessageRequest,
@@ -39,6 +40,7 @@ from tests.lifecycle_support import (
     running_desk,
     seed_agents,
     staff,
+    ticket_id_of,
 )
 
 
@@ -374,3 +376,38 @@ async def test_a_customer_filing_the_same_category_again_starts_at_level_one(
     assert state.assignee is not None
     assert state.assignee.id == "senior-1"
     assert await desk.actions(third) == ["created", "escalated", "assigned"]
+
+
+async def test_a_long_conversation_continues_as_new_and_keeps_working(desk: Desk) -> None:
+    await seed_agents(desk.db)
+    handle = await desk.file(max_events_per_run=5)
+    state = await desk.settle(handle, 2)
+    agent = staff(state.assignee.id)  # type: ignore[union-attr]
+    first_run = (await handle.describe()).run_id
+    # like intake: address the ticket by workflow id, whichever run holds it now
+    client_handle = desk.client.get_workflow_handle(handle.id, result_type=TicketState)
+    for index in range(8):
+        author = CUSTOMER if index % 2 else agent
+        await update_ticket(
+            desk.client,
+            ticket_id_of(handle),
+            UpdateName.ADD_MESSAGE,
+            AddMessageRequest(actor=author, message_id=f"m{index}"),
+        )
+    for _ in range(100):  # the run continues as new once the last update has settled
+        if (await client_handle.describe()).run_id != first_run:
+            break
+        await asyncio.sleep(0.05)
+    assert (await client_handle.describe()).run_id != first_run
+    state = await desk.state(client_handle)
+    assert state.message_count == 8
+    assert state.events_recorded == 10
+    assert state.first_response_at is not None  # carried over from the first run
+    ticket_id = ticket_id_of(handle)
+    resolve = ResolveRequest(actor=agent, solution="done")
+    await update_ticket(desk.client, ticket_id, UpdateName.RESOLVE, resolve)
+    await update_ticket(desk.client, ticket_id, UpdateName.CONFIRM, ConfirmRequest(actor=CUSTOMER))
+    final = await client_handle.result()
+    assert final.status == "closed"
+    seqs = [e["seq"] async for e in desk.db[collections.TICKET_EVENTS].find({}).sort("seq", 1)]
+    assert seqs == list(range(12))  # one history across runs, no gap, no repeat

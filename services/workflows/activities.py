@@ -39,7 +39,9 @@ DUPLICATE_TITLE_SIMILARITY = 0.9
 async def ensure_indexes(db: Database) -> None:
     """Create the indexes of the collections this service owns (idempotent)."""
     events = db[collections.TICKET_EVENTS]
-    await events.create_index([("ticket_id", ASCENDING), ("seq", ASCENDING)], unique=True)
+    await events.create_index(
+        [("ticket_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="ticket_seq"
+    )
     await events.create_index([("at", ASCENDING)], name="at")
     await db[collections.NOTIFICATIONS_OUTBOX].create_index(
         [("delivered_at", ASCENDING), ("at", ASCENDING)], name="undelivered"

@@ -119,8 +119,7 @@ class TicketWorkflow:
                 # Started before the lifecycle existed: no SLA clocks, default settings.
                 self._state.config = DeskConfig()
         await self._live()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush_notifications()
+        await self._settle()
         return self._state
 
     async def _begin(self, start: TicketStart) -> None:
@@ -188,8 +187,7 @@ class TicketWorkflow:
             async with self._lock:
                 await self._fire_due_timers()
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._flush_notifications()
+                await self._settle()
                 workflow.continue_as_new(self._start.model_copy(update={"carried": self._state}))
 
     def _should_continue_as_new(self) -> bool:
@@ -282,41 +280,55 @@ class TicketWorkflow:
     @workflow.update(name=UpdateName.CLAIM)
     async def claim(self, request: ClaimRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_claim(self._state, request.actor)
             agent = AgentRef(id=request.actor.id, name=request.actor.name)
             await self._give_to(agent, request.actor, "claimed")
-        return self._state
+        return self._applied()
 
     @claim.validator
     def _validate_claim(self, request: ClaimRequest) -> None:
+        if self._repeat():
+            return
         rules.check_claim(self._state, request.actor)
 
     @workflow.update(name=UpdateName.ASSIGN)
     async def assign(self, request: AssignRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_assign(self._state, request)
             agent = AgentRef(id=request.agent_id, name=request.agent_name)
             await self._give_to(agent, request.actor, "assigned")
-        return self._state
+        return self._applied()
 
     @assign.validator
     def _validate_assign(self, request: AssignRequest) -> None:
+        if self._repeat():
+            return
         rules.check_assign(self._state, request)
 
     @workflow.update(name=UpdateName.ADD_MESSAGE)
     async def add_message(self, request: AddMessageRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_add_message(self._state, request)
             await self._message(request)
-        return self._state
+        return self._applied()
 
     @add_message.validator
     def _validate_add_message(self, request: AddMessageRequest) -> None:
+        if self._repeat():
+            return
         rules.check_add_message(self._state, request)
 
     @workflow.update(name=UpdateName.REQUEST_INFO)
     async def request_info(self, request: RequestInfoRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_request_info(self._state, request.actor)
             now = workflow.now()
             for clock in self._clocks():
@@ -330,15 +342,19 @@ class TicketWorkflow:
                 data={"message_id": request.message_id},
             )
             self._notify("status_changed", Audience(customer=True))
-        return self._state
+        return self._applied()
 
     @request_info.validator
     def _validate_request_info(self, request: RequestInfoRequest) -> None:
+        if self._repeat():
+            return
         rules.check_request_info(self._state, request.actor)
 
     @workflow.update(name=UpdateName.RESOLVE)
     async def resolve(self, request: ResolveRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_resolve(self._state, request.actor)
             now = workflow.now()
             self._first_response(now)  # the solution answers the customer
@@ -354,15 +370,19 @@ class TicketWorkflow:
                 data={"solution": request.solution},
             )
             self._notify("resolved", Audience(customer=True))
-        return self._state
+        return self._applied()
 
     @resolve.validator
     def _validate_resolve(self, request: ResolveRequest) -> None:
+        if self._repeat():
+            return
         rules.check_resolve(self._state, request.actor)
 
     @workflow.update(name=UpdateName.REOPEN)
     async def reopen(self, request: ReopenRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_reopen(self._state, request.actor)
             now = workflow.now()
             if self._state.resolution is not None:
@@ -384,52 +404,68 @@ class TicketWorkflow:
             self._notify("status_changed", Audience(assignee=True, customer=True))
             if assignee is None:
                 await self._try_assign()
-        return self._state
+        return self._applied()
 
     @reopen.validator
     def _validate_reopen(self, request: ReopenRequest) -> None:
+        if self._repeat():
+            return
         rules.check_reopen(self._state, request.actor)
 
     @workflow.update(name=UpdateName.CONFIRM)
     async def confirm(self, request: ConfirmRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_confirm(self._state, request.actor)
             if request.rating is not None:
                 self._state.rating = Rating(score=request.rating, comment=request.comment)
             await self._close(CloseReason.CONFIRMED, request.actor, request.comment)
-        return self._state
+        return self._applied()
 
     @confirm.validator
     def _validate_confirm(self, request: ConfirmRequest) -> None:
+        if self._repeat():
+            return
         rules.check_confirm(self._state, request.actor)
 
     @workflow.update(name=UpdateName.ESCALATE)
     async def escalate(self, request: EscalateRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_escalate(self._state, request)
             await self._move_to_level(request.level, request.actor, request.reason)
-        return self._state
+        return self._applied()
 
     @escalate.validator
     def _validate_escalate(self, request: EscalateRequest) -> None:
+        if self._repeat():
+            return
         rules.check_escalate(self._state, request)
 
     @workflow.update(name=UpdateName.ADD_COLLABORATOR_GROUP)
     async def add_collaborator_group(self, request: AddCollaboratorGroupRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_add_collaborator(self._state, request)
             self._state.collaborator_groups.append(request.group)
             await self._record("collaborator_added", request.actor, data={"group": request.group})
             self._notify("escalated", Audience(groups=[request.group]), {"collaborator": True})
-        return self._state
+        return self._applied()
 
     @add_collaborator_group.validator
     def _validate_add_collaborator_group(self, request: AddCollaboratorGroupRequest) -> None:
+        if self._repeat():
+            return
         rules.check_add_collaborator(self._state, request)
 
     @workflow.update(name=UpdateName.SET_PRIORITY)
     async def set_priority(self, request: SetPriorityRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_set_priority(self._state, request)
             # The policy is read again: an admin may have changed it since the ticket began.
             config = await self._activity(TicketActivities.load_config, None)
@@ -452,37 +488,49 @@ class TicketWorkflow:
                     "resolution_due_at": self._state.resolution and self._state.resolution.due_at(),
                 },
             )
-        return self._state
+        return self._applied()
 
     @set_priority.validator
     def _validate_set_priority(self, request: SetPriorityRequest) -> None:
+        if self._repeat():
+            return
         rules.check_set_priority(self._state, request)
 
     @workflow.update(name=UpdateName.CLOSE)
     async def close(self, request: CloseRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_close(self._state, request.actor)
             await self._close(CloseReason(request.reason.value), request.actor, request.note)
-        return self._state
+        return self._applied()
 
     @close.validator
     def _validate_close(self, request: CloseRequest) -> None:
+        if self._repeat():
+            return
         rules.check_close(self._state, request.actor)
 
     @workflow.update(name=UpdateName.MERGE_INTO)
     async def merge_into(self, request: MergeIntoRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_merge(self._state, request)
             await self._merge(request.into_ticket_id, request.actor, "merged by an agent")
-        return self._state
+        return self._applied()
 
     @merge_into.validator
     def _validate_merge_into(self, request: MergeIntoRequest) -> None:
+        if self._repeat():
+            return
         rules.check_merge(self._state, request)
 
     @workflow.update(name=UpdateName.VERIFY_IDENTITY)
     async def verify_identity(self, request: VerifyIdentityRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_verify_identity(self._state, request.actor)
             self._state.identity_verified = request.passed
             self._state.identity_method = request.method
@@ -491,15 +539,19 @@ class TicketWorkflow:
                 request.actor,
                 data={"method": request.method},
             )
-        return self._state
+        return self._applied()
 
     @verify_identity.validator
     def _validate_verify_identity(self, request: VerifyIdentityRequest) -> None:
+        if self._repeat():
+            return
         rules.check_verify_identity(self._state, request.actor)
 
     @workflow.update(name=UpdateName.RECORD_OPERATION)
     async def record_operation(self, request: RecordOperationRequest) -> TicketState:
         async with self._lock:
+            if self._repeat():
+                return self._state
             rules.check_record_operation(self._state, request.actor)
             seq = self._state.events_recorded
             await self._activity(
@@ -520,10 +572,12 @@ class TicketWorkflow:
                 request.actor,
                 data={"operation": request.operation, "detail": request.detail},
             )
-        return self._state
+        return self._applied()
 
     @record_operation.validator
     def _validate_record_operation(self, request: RecordOperationRequest) -> None:
+        if self._repeat():
+            return
         rules.check_record_operation(self._state, request.actor)
 
     @workflow.signal(name=SignalName.CAPACITY_FREED)
@@ -544,6 +598,20 @@ class TicketWorkflow:
                     SYSTEM,
                     data={"ticket_id": merged.ticket_id, "number": merged.number},
                 )
+
+    # --- exactly-once updates ------------------------------------------------------------
+
+    def _repeat(self) -> bool:
+        """Whether the current update was applied already (a client retry after the run it
+        reached continued as new): it then answers the state without applying again."""
+        info = workflow.current_update_info()
+        return info is not None and info.id in self._state.applied_updates
+
+    def _applied(self) -> TicketState:
+        info = workflow.current_update_info()
+        if info is not None:
+            self._state.applied_updates = [*self._state.applied_updates, info.id][-100:]
+        return self._state
 
     # --- steps shared by updates and timers ------------------------------------------
 
@@ -747,10 +815,17 @@ class TicketWorkflow:
             )
         )
 
-    async def _flush_notifications(self) -> None:
-        if self._notifications:
-            await asyncio.gather(*self._notifications)
-            self._notifications = []
+    async def _settle(self) -> None:
+        """Let every running update finish and every notification be handed over, so that
+        nothing is cut off when the run completes or continues as new. The last check and
+        the caller's next step happen in one activation: no update can slip in between."""
+        while True:
+            if self._notifications:
+                await asyncio.gather(*self._notifications)
+                self._notifications = [h for h in self._notifications if not h.done()]
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if not self._notifications:
+                return
 
     async def _activity(self, method: Any, argument: Any) -> Any:
         """Run one activity with the workflow's timeout and retry policy."""
