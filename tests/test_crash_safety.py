@@ -69,4 +69,4 @@ async def test_a_ticket_filed_while_no_worker_runs_is_taken_up_later(
                 if detail["history"]:
                     break
                 await asyncio.sleep(0.1)
-        assert [entry["action"] for entry in detail["history"]][0] == "created"
+        assert detail["history"][0]["action"] == "created"
