@@ -17,11 +17,13 @@ from shared.mongo import Database
 from shared.ticket_client import update_ticket
 from shared.ticket_updates import (
     ActingUser,
+    AddCollaboratorGroupRequest,
     AddMessageRequest,
     AssignRequest,
     ClaimRequest,
     CloseRequest,
     ConfirmRequest,
+    EscalateRequest,
     ManualCloseReason,
     MergeIntoRequest,
     RecordOperationRequest,
@@ -411,3 +413,50 @@ async def test_a_long_conversation_continues_as_new_and_keeps_working(desk: Desk
     assert final.status == "closed"
     seqs = [e["seq"] async for e in desk.db[collections.TICKET_EVENTS].find({}).sort("seq", 1)]
     assert seqs == list(range(12))  # one history across runs, no gap, no repeat
+
+
+async def test_manual_escalation_and_collaborating_groups(desk: Desk) -> None:
+    await seed_agents(desk.db)
+    handle = await desk.file(priority="urgent")
+    state = await desk.settle(handle, 2)
+    agent = staff(state.assignee.id)  # type: ignore[union-attr]
+    await handle.execute_update(
+        UpdateName.ESCALATE, EscalateRequest(actor=agent, level=2, reason="needs a code fix")
+    )
+    state = await desk.state(handle)
+    assert state.escalation_level == 2
+    assert state.group == "technical_team"
+    assert state.assignee is not None
+    assert state.assignee.id == "tech-1"
+    error = await rejected(
+        handle.execute_update(
+            UpdateName.ESCALATE, EscalateRequest(actor=agent, level=1, reason="back down")
+        )
+    )
+    assert error.type == "illegal_transition"
+    await handle.execute_update(
+        UpdateName.ADD_COLLABORATOR_GROUP,
+        AddCollaboratorGroupRequest(actor=agent, group="senior_support"),
+    )
+    error = await rejected(
+        handle.execute_update(
+            UpdateName.ADD_COLLABORATOR_GROUP,
+            AddCollaboratorGroupRequest(actor=agent, group="senior_support"),
+        )
+    )
+    assert error.type == "illegal_transition"
+    ticket = await desk.projection(handle)
+    assert ticket["collaborator_groups"] == ["senior_support"]
+    assert ticket["escalation_level"] == 2
+    await asyncio.sleep(0.3)
+    escalations = [
+        entry
+        async for entry in desk.db[collections.NOTIFICATIONS_OUTBOX].find({"event": "escalated"})
+    ]
+    groups = [entry["audience"]["groups"] for entry in escalations]
+    # urgent: management hears of the escalation too; the collaborator group of its own
+    assert ["technical_team", "management"] in groups
+    assert ["senior_support"] in groups
+    old = await desk.db[collections.USERS].find_one({"_id": agent.id})
+    assert old is not None
+    assert old["load"] == []
