@@ -27,6 +27,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 class Stack:
     settings: Settings
     env: dict[str, str]
+    pids: dict[str, int]
+
+    def rss_mib(self, name: str) -> float:
+        """Resident memory of one of the stack's processes, in MiB."""
+        for line in Path(f"/proc/{self.pids[name]}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no VmRSS for {name}")
 
 
 @asynccontextmanager
@@ -76,7 +84,11 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
         processes = await start_all(servers, var / "log", REPO_ROOT)
         try:
             processes += await start_all(apps, var / "log", REPO_ROOT)
-            yield Stack(settings=settings, env={**os.environ, **env})
+            yield Stack(
+                settings=settings,
+                env={**os.environ, **env},
+                pids={process.spec.name: process.pid for process in processes},
+            )
         finally:
             stop_all(processes)
 
@@ -124,6 +136,16 @@ async def run_load(
     started = time.perf_counter()
     await asyncio.gather(*(lane() for _ in range(concurrency)))
     return LoadResult(count=count, seconds=time.perf_counter() - started, latencies_ms=latencies)
+
+
+def percentiles(values: list[float], digits: int = 1) -> dict[str, float]:
+    """p50, p90, p99 and max of `values`."""
+    ordered = sorted(values)
+
+    def pct(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], digits)
+
+    return {"p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": round(ordered[-1], digits)}
 
 
 def write_result(name: str, figures: dict[str, Any]) -> Path:

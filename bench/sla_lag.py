@@ -1,0 +1,115 @@
+"""`sla_lag`: how long after its deadline a breach is recorded.
+
+500 tickets are filed through intake with a 60 s first-response target, on the dev server
+with the real worker; the figure is (recorded breach time - deadline) from each ticket's
+history. Baseline in the same run and on the same server: bare Temporal timers (a probe
+workflow that sleeps until a deadline and reports how late it woke), the floor that any
+timer-driven design can reach. Help desks that poll for breaches every 5-60 minutes lag by
+half their interval on average.
+"""
+
+import asyncio
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import httpx
+from temporalio import workflow
+from temporalio.worker import Worker
+
+from bench.common import percentiles, private_stack, run_load, write_result
+from shared import collections
+from shared.clock import utcnow
+from shared.desk_config import SLA_POLICY_ID
+from shared.mongo import create_mongo_client, get_database
+from shared.temporal import connect_temporal
+
+COUNT = 500
+TARGET_SECONDS = 60
+CONCURRENCY = 20
+WAIT_LIMIT_SECONDS = 300
+
+
+@workflow.defn(sandboxed=False)
+class TimerProbe:
+    """Sleeps until a deadline and answers how many ms late it woke."""
+
+    @workflow.run
+    async def run(self, deadline: datetime) -> float:
+        await workflow.sleep(max(0.0, (deadline - workflow.now()).total_seconds()))
+        return (workflow.now() - deadline).total_seconds() * 1000
+
+
+async def main() -> dict[str, object]:
+    async with private_stack() as stack:
+        settings = stack.settings
+        mongo = create_mongo_client(settings)
+        db = get_database(mongo, settings)
+        short = {"response_seconds": TARGET_SECONDS, "resolution_seconds": TARGET_SECONDS * 10}
+        await db[collections.SETTINGS].insert_one(
+            {
+                "_id": SLA_POLICY_ID,
+                "warning_share": 0.8,
+                "policies": dict.fromkeys(("urgent", "high", "normal", "low"), short),
+            }
+        )
+        temporal = await connect_temporal(settings)
+        probe_queue = f"probe-{uuid.uuid4().hex[:6]}"
+        async with (
+            Worker(temporal, task_queue=probe_queue, workflows=[TimerProbe]),
+            httpx.AsyncClient(base_url=settings.intake_url, timeout=30) as http,
+        ):
+            probes = []
+
+            async def file(index: int) -> None:
+                response = await http.post(
+                    "/v1/tickets",
+                    json={
+                        "type": "technical",
+                        "category": "performance",
+                        "title": f"Slow dashboard #{index}",
+                        "description": "Takes 30 s to load.",
+                    },
+                )
+                response.raise_for_status()
+                deadline = utcnow() + timedelta(seconds=TARGET_SECONDS)
+                probes.append(
+                    await temporal.start_workflow(
+                        TimerProbe.run,
+                        deadline,
+                        id=f"probe-{uuid.uuid4().hex}",
+                        task_queue=probe_queue,
+                    )
+                )
+
+            load = await run_load(file, count=COUNT, concurrency=CONCURRENCY)
+            started = time.monotonic()
+            events = db[collections.TICKET_EVENTS]
+            while time.monotonic() - started < WAIT_LIMIT_SECONDS:
+                breached = await events.count_documents(
+                    {"action": "sla_breached", "data.clock": "response"}
+                )
+                if breached >= COUNT:
+                    break
+                await asyncio.sleep(2)
+            lags = [
+                (event["at"] - event["data"]["due_at"]).total_seconds() * 1000
+                async for event in events.find({"action": "sla_breached", "data.clock": "response"})
+            ]
+            baseline = [await probe.result() for probe in probes]
+        await mongo.close()
+
+    figures: dict[str, object] = {
+        "description": __doc__.strip() if __doc__ else "",
+        "tickets": COUNT,
+        "target_seconds": TARGET_SECONDS,
+        "filing_per_second": round(load.per_second, 1),
+        "breaches_recorded": len(lags),
+        "subject": {"name": "recorded breach - deadline, ms", **percentiles(lags)},
+        "baseline": {"name": "bare Temporal timer wake-up lag, ms", **percentiles(baseline)},
+        "ratio_p99": round(percentiles(lags)["p99"] / max(percentiles(baseline)["p99"], 0.001), 2),
+        "polling_peers_mean_lag_ms": {"every 5 min": 150_000, "every 60 min": 1_800_000},
+        "goal": "p99 < 1000 ms",
+    }
+    write_result("sla_lag", figures)
+    return figures
