@@ -93,7 +93,8 @@ async def main() -> dict[str, object]:
                     break
                 await asyncio.sleep(2)
             lags = [
-                (event["at"] - event["data"]["due_at"]).total_seconds() * 1000
+                (event["at"] - datetime.fromisoformat(event["data"]["due_at"])).total_seconds()
+                * 1000
                 async for event in events.find({"action": "sla_breached", "data.clock": "response"})
             ]
             baseline = [await probe.result() for probe in probes]

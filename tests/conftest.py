@@ -21,6 +21,7 @@ from services.workflows.worker import build_worker
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
 from shared.temporal import connect_temporal
+from tests.lifecycle_support import Desk, running_desk
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEILI_KEY = "test-master-key-0123456789"
@@ -109,6 +110,13 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture
+async def desk(time_skipping: WorkflowEnvironment, db: Database) -> AsyncIterator[Desk]:
+    """A ticket worker on the time-skipping server, writing to the test's database."""
+    async with running_desk(time_skipping, db) as running:
+        yield running
 
 
 async def lifespan_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:

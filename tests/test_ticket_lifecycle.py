@@ -2,18 +2,15 @@
 writing to the real MongoDB: assignment, the status machine, claims, closure paths."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
 from shared import collections
 from shared.enums import Role, Visibility
-from shared.mongo import Database
 from shared.ticket_client import update_ticket
 from shared.ticket_updates import (
     ActingUser,
@@ -39,17 +36,10 @@ from tests.lifecycle_support import (
     CUSTOMER,
     OTHER_CUSTOMER,
     Desk,
-    running_desk,
     seed_agents,
     staff,
     ticket_id_of,
 )
-
-
-@pytest.fixture
-async def desk(time_skipping: WorkflowEnvironment, db: Database) -> AsyncIterator[Desk]:
-    async with running_desk(time_skipping, db) as running:
-        yield running
 
 
 async def rejected(awaitable: object) -> ApplicationError:

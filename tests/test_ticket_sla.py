@@ -3,15 +3,12 @@ timer, pauses extend deadlines, a reopen continues the resolution clock, a prior
 recomputes deadlines, and a breach escalates."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from shared import collections
 from shared.enums import Role, Visibility
-from shared.mongo import Database
 from shared.ticket_updates import (
     ActingUser,
     AddMessageRequest,
@@ -22,14 +19,12 @@ from shared.ticket_updates import (
     UpdateName,
 )
 from shared.tickets import TicketState
-from tests.lifecycle_support import CUSTOMER, Desk, running_desk, seed_agents, staff
+from tests.lifecycle_support import CUSTOMER, Desk, seed_agents, staff
 
 
-@pytest.fixture
-async def desk(time_skipping: WorkflowEnvironment, db: Database) -> AsyncIterator[Desk]:
-    async with running_desk(time_skipping, db) as running:
-        await seed_agents(running.db)
-        yield running
+@pytest.fixture(autouse=True)
+async def agents(desk: Desk) -> None:
+    await seed_agents(desk.db)
 
 
 def agent_of(state: TicketState) -> ActingUser:

@@ -71,7 +71,12 @@ ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=10)
 LIFECYCLE_PATCH = "ticket-lifecycle-v1"
+# MongoDB reads and writes run as local activities: in the worker, inside the workflow task
+# that needs them, with no extra round trip through the server. A breach then costs one
+# workflow task instead of one per write, which keeps timers on time under load.
+LOCAL_ACTIVITIES_PATCH = "ticket-local-activities-v1"
 SYSTEM = ActingUser(id="system", role=Role.SYSTEM, name="system")
 GROUP_OF_LEVEL = {
     0: StandardGroup.FRONTLINE,
@@ -101,11 +106,13 @@ class TicketWorkflow:
         self._changed = False  # a handler changed something the timers depend on
         self._events_this_run = 0
         self._notifications: list[workflow.ActivityHandle[None]] = []
+        self._local_activities = False
 
     # --- the run -------------------------------------------------------------------
 
     @workflow.run
     async def run(self, start: TicketStart) -> TicketState:
+        self._local_activities = workflow.patched(LOCAL_ACTIVITIES_PATCH)
         if start.carried is None:
             await self._record(
                 "created",
@@ -829,6 +836,13 @@ class TicketWorkflow:
 
     async def _activity(self, method: Any, argument: Any) -> Any:
         """Run one activity with the workflow's timeout and retry policy."""
+        if self._local_activities:
+            return await workflow.execute_local_activity_method(
+                method,
+                args=[] if argument is None else [argument],
+                start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
         return await workflow.execute_activity_method(
             method,
             args=[] if argument is None else [argument],
