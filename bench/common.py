@@ -121,14 +121,22 @@ class LoadResult:
 
 
 async def run_load(
-    operation: Callable[[int], Awaitable[object]], *, count: int, concurrency: int
+    operation: Callable[[int], Awaitable[object]],
+    *,
+    count: int,
+    concurrency: int,
+    per_second: float | None = None,
 ) -> LoadResult:
-    """Run `operation(i)` for i in range(count), `concurrency` at a time (bounded)."""
+    """Run `operation(i)` for i in range(count), `concurrency` at a time (bounded), and
+    no faster than `per_second` operations a second when given."""
     next_index = iter(range(count))
     latencies: list[float] = []
+    begin = time.perf_counter()
 
     async def lane() -> None:
         for index in next_index:
+            if per_second is not None:
+                await asyncio.sleep(max(0.0, begin + index / per_second - time.perf_counter()))
             started = time.perf_counter()
             await operation(index)
             latencies.append((time.perf_counter() - started) * 1000)
