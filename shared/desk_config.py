@@ -35,8 +35,8 @@ class DeskSettings(BaseModel):
     assignment: dict[TicketType, AssignmentStrategy] = Field(
         default_factory=lambda: dict.fromkeys(TicketType, AssignmentStrategy.SMART)
     )
-    # How long a queued ticket waits before trying assignment again (capacity freeing up
-    # wakes it earlier).
+    # How long a queued ticket waits before trying assignment again, doubling on each try
+    # up to an hour (an agent freeing a slot wakes the head of the queue at once).
     assignment_retry_seconds: int = Field(default=5 * MINUTE, gt=0)
 
     def strategy(self, ticket_type: TicketType) -> AssignmentStrategy:

@@ -89,6 +89,7 @@ class TicketState(BaseModel):
     awaiting_since: datetime | None = None
     reminders_sent: int = 0
     next_assignment_at: datetime | None = None
+    assignment_attempts: int = 0
     message_count: int = 0
     config: DeskConfig | None = None
     events_recorded: int = 0

@@ -339,7 +339,8 @@ async def test_merging_closes_the_duplicate_and_links_both_ways(desk: Desk) -> N
     assert merged.merged_into == original_id
     state = await desk.settle(original, 3)
     assert state.duplicates == [merged.ticket_id]
-    assert (await desk.actions(original))[-1] == "duplicate_merged"
+    # (waiting for the duplicate's result lets time skip: later SLA events may follow)
+    assert "duplicate_merged" in await desk.actions(original)
 
 
 async def test_the_same_problem_filed_again_is_merged_automatically(desk: Desk) -> None:

@@ -72,6 +72,7 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=10)
+MAX_ASSIGNMENT_RETRY = timedelta(hours=1)
 LIFECYCLE_PATCH = "ticket-lifecycle-v1"
 # MongoDB reads and writes run as local activities: in the worker, inside the workflow task
 # that needs them, with no extra round trip through the server. A breach then costs one
@@ -676,8 +677,12 @@ class TicketWorkflow:
             )
         if agent is None:
             first_time = state.next_assignment_at is None
-            retry = timedelta(seconds=config.desk.assignment_retry_seconds)
-            state.next_assignment_at = workflow.now() + retry
+            # The retry is a safety net (an agent freeing a slot wakes the queue's head):
+            # it backs off, so a long queue does not keep the worker busy retrying.
+            state.assignment_attempts = 1 if first_time else state.assignment_attempts + 1
+            backoff = 2 ** min(state.assignment_attempts - 1, 4)
+            retry = timedelta(seconds=config.desk.assignment_retry_seconds * backoff)
+            state.next_assignment_at = workflow.now() + min(retry, MAX_ASSIGNMENT_RETRY)
             if first_time:
                 await self._record("queued", SYSTEM, data={"group": state.group})
             return
