@@ -6,8 +6,9 @@ from typing import Self
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Only a development stack may run with this key; production must bring its own.
+# Only a development stack may run with these; production must bring its own.
 DEV_MEILI_MASTER_KEY = "helpdesk-dev-master-key-0123456789"
+DEV_JWT_SECRET = "helpdesk-dev-jwt-secret-not-for-production-0123456789"  # noqa: S105
 
 
 class Environment(StrEnum):
@@ -45,6 +46,22 @@ class Settings(BaseSettings):
     knowledge_url: str = "http://127.0.0.1:8001"
     notify_url: str = "http://127.0.0.1:8002"
 
+    # Signs the access tokens every service accepts (HS256).
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    access_token_minutes: int = 60
+
+    # Per caller (user, API key or, before login, client address): a token bucket.
+    rate_limit_per_second: float = 20.0
+    rate_limit_burst: int = 60
+    # Password attempts per e-mail address and client address per minute.
+    login_attempts_per_minute: int = 10
+
+    # Attachments (SPEC A2, F1).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+
+    # How long an agent action may wait on the ticket's workflow before answering 503.
+    workflow_update_timeout_seconds: float = 10.0
+
     # How long a dependency may take to answer a readiness probe.
     readiness_timeout_seconds: float = 2.0
     # How often intake looks for stored tickets whose workflow has not started yet.
@@ -52,11 +69,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Self:
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.meili_master_key.get_secret_value() == DEV_MEILI_MASTER_KEY
-        ):
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        if self.meili_master_key.get_secret_value() == DEV_MEILI_MASTER_KEY:
             raise ValueError("MEILI_MASTER_KEY must be set in production")
+        if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set in production")
         return self
 
     @property

@@ -55,13 +55,17 @@ def test_environment_variables_point_at_real_servers(monkeypatch: pytest.MonkeyP
     )
 
 
-def test_production_refuses_the_development_search_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_the_development_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.delenv("MEILI_MASTER_KEY", raising=False)
+    monkeypatch.setenv("JWT_SECRET", "a-real-signing-secret-from-the-vault-0123")
     with pytest.raises(ValidationError, match="MEILI_MASTER_KEY"):
         Settings()
     monkeypatch.setenv("MEILI_MASTER_KEY", "a-real-key-from-the-vault-0123")
     assert Settings().meili_master_key.get_secret_value() != DEV_MEILI_MASTER_KEY
+    monkeypatch.delenv("JWT_SECRET")
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings()
 
 
 def test_importing_the_services_builds_no_settings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,9 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
+from services.intake.auth import service as auth_service
+from services.intake.ratelimit import RateLimiter
+from shared.auth import Principal, read_token
+from shared.clock import utcnow
+from shared.enums import Role
+from shared.errors import ApiError
 from shared.mongo import Database
 from shared.settings import Settings
 
@@ -27,3 +34,51 @@ def get_temporal(request: Request) -> Client:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+async def get_principal(
+    request: Request,
+    settings: SettingsDep,
+    db: DbDep,
+    token: Annotated[str | None, Security(_bearer)],
+    api_key: Annotated[str | None, Security(_api_key)],
+) -> Principal:
+    """The authenticated caller (bearer token or API key), within its rate limit."""
+    if api_key:
+        principal = await auth_service.principal_for_api_key(db=db, key=api_key, now=utcnow())
+    elif token:
+        principal = read_token(token, settings=settings)
+    else:
+        raise ApiError(
+            401,
+            "not_authenticated",
+            "Log in (POST /v1/auth/token) and send the token as 'Authorization: Bearer …', "
+            "or send an API key as 'X-API-Key'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.check(principal.id)
+    request.state.principal = principal  # for the audit log
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def get_staff(principal: CurrentUser) -> Principal:
+    if not principal.is_staff:
+        raise ApiError(403, "staff_only", "Only agents, managers and admins may do this.")
+    return principal
+
+
+def get_admin(principal: CurrentUser) -> Principal:
+    if principal.api_key_id is not None or principal.role is not Role.ADMIN:
+        raise ApiError(403, "admin_only", "Only an admin may do this.")
+    return principal
+
+
+StaffUser = Annotated[Principal, Depends(get_staff)]
+AdminUser = Annotated[Principal, Depends(get_admin)]

@@ -7,6 +7,10 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.intake import audit
+from services.intake.auth import service as auth_service
+from services.intake.auth.views import router as auth_router
+from services.intake.ratelimit import RateLimiter
 from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
 from services.intake.tickets.views import router as tickets_router
@@ -17,14 +21,22 @@ from shared.temporal import check_temporal, connect_temporal
 
 log = logging.getLogger("helpdesk.intake")
 
+# Every repository of intake that owns indexes (each function is idempotent).
+INDEXES = (
+    tickets_service.ensure_indexes,
+    users_service.ensure_indexes,
+    auth_service.ensure_indexes,
+    audit.ensure_indexes,
+)
+
 
 async def _prepare_and_sweep(app: FastAPI, stop: asyncio.Event) -> None:
     """Create indexes once MongoDB answers, then keep sweeping for unstarted workflows."""
     settings: Settings = app.state.settings
     while not stop.is_set():
         try:
-            await tickets_service.ensure_indexes(db=app.state.db)
-            await users_service.ensure_indexes(db=app.state.db)
+            for ensure_indexes in INDEXES:
+                await ensure_indexes(db=app.state.db)
             break
         except Exception as exc:
             log.warning("could not create indexes yet, will retry: %s", exc)
@@ -46,6 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with base_state(app, settings):
             resolved: Settings = app.state.settings
+            app.state.rate_limiter = RateLimiter(
+                rate=resolved.rate_limit_per_second, burst=resolved.rate_limit_burst
+            )
+            app.state.login_limiter = RateLimiter(
+                rate=resolved.login_attempts_per_minute / 60,
+                burst=resolved.login_attempts_per_minute,
+            )
             app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
             app.state.readiness_checks["temporal"] = lambda: check_temporal(
                 temporal, resolved.readiness_timeout_seconds
@@ -67,5 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customers file and follow tickets; agents act on them; admins configure.",
         lifespan=lifespan,
     )
+    audit.install_audit_log(app)
+    app.include_router(auth_router)
     app.include_router(tickets_router)
     return app

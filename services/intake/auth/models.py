@@ -1,0 +1,69 @@
+"""Schemas of authentication: tokens, the caller's profile, API keys."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.enums import Role
+
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    role: Role
+    expires_in: int
+
+
+class MeRead(BaseModel):
+    id: str
+    email: str | None
+    name: str
+    role: Role
+    groups: list[str]
+    language: str
+
+
+class CustomerRef(BaseModel):
+    """The customer a client system files for: found by e-mail or external id, or created."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    external_id: str | None = Field(default=None, min_length=1, max_length=128)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    language: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
+
+    @model_validator(mode="after")
+    def _identified(self) -> "CustomerRef":
+        if self.email is None and self.external_id is None:
+            raise ValueError("a customer needs an email or an external_id")
+        return self
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ApiKeyRead(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    created_by: str
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    # Shown once, at creation: only its hash is stored.
+    key: str

@@ -1,0 +1,138 @@
+"""Authentication repository of intake: passwords, API keys, customers of client systems."""
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from bson import ObjectId
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.intake.auth.models import CustomerRef
+from services.intake.users.service import verify_password
+from shared import collections
+from shared.auth import Principal
+from shared.enums import Role
+from shared.errors import ApiError
+from shared.mongo import ACKNOWLEDGED, Database, Document
+
+API_KEY_PREFIX = "hdk"
+
+
+async def ensure_indexes(*, db: Database) -> None:
+    """Indexes of the authentication collections (idempotent)."""
+    await db[collections.USERS].create_index(
+        [("external_id", ASCENDING)],
+        unique=True,
+        name="external_id",
+        partialFilterExpression={"external_id": {"$type": "string"}},
+    )
+
+
+def principal_of(user: Document) -> Principal:
+    """The principal a stored user acts as."""
+    return Principal(
+        id=str(user["_id"]),
+        role=Role(user["role"]),
+        name=user.get("name", ""),
+        email=user.get("email"),
+        groups=tuple(user.get("groups", [])),
+        language=user.get("language", "zh-CN"),
+    )
+
+
+async def authenticate(*, db: Database, email: str, password: str) -> Principal | None:
+    """The user with this e-mail and password, unless disabled; None otherwise."""
+    user = await db[collections.USERS].find_one({"email": email.strip().lower()})
+    if user is None or not user.get("password_hash") or user.get("active") is False:
+        return None
+    if not verify_password(user["password_hash"], password):
+        return None
+    return principal_of(user)
+
+
+async def get_user(*, db: Database, user_id: str) -> Document | None:
+    """A stored user by id."""
+    return await db[collections.USERS].find_one({"_id": user_id})
+
+
+def _hash_secret(secret: str) -> str:
+    # API key secrets are 256 random bits: a plain SHA-256 cannot be brute-forced.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key(*, name: str, created_by: str, now: datetime) -> tuple[Document, str]:
+    """A new API key's document and the key itself (shown once, never stored)."""
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    document = {
+        "_id": key_id,
+        "name": name,
+        "prefix": f"{API_KEY_PREFIX}_{key_id}",
+        "secret_hash": _hash_secret(secret),
+        "created_at": now,
+        "created_by": created_by,
+        "last_used_at": None,
+        "revoked_at": None,
+    }
+    return document, f"{API_KEY_PREFIX}_{key_id}_{secret}"
+
+
+async def principal_for_api_key(*, db: Database, key: str, now: datetime) -> Principal:
+    """The client system a valid, unrevoked key belongs to; 401 `invalid_api_key` otherwise."""
+    prefix, _, rest = key.partition("_")
+    key_id, _, secret = rest.partition("_")
+    invalid = ApiError(401, "invalid_api_key", "The API key is not valid or was revoked.")
+    if prefix != API_KEY_PREFIX or not key_id or not secret or len(key) > 200:
+        raise invalid
+    document = await db[collections.API_KEYS].find_one({"_id": key_id})
+    if document is None or document.get("revoked_at") is not None:
+        raise invalid
+    if not hmac.compare_digest(document["secret_hash"], _hash_secret(secret)):
+        raise invalid
+    await (
+        db[collections.API_KEYS]
+        .with_options(write_concern=ACKNOWLEDGED)
+        .update_one({"_id": key_id}, {"$set": {"last_used_at": now}})
+    )
+    return Principal(
+        id=f"api_key:{key_id}", role=Role.CUSTOMER, name=document["name"], api_key_id=key_id
+    )
+
+
+async def find_or_create_customer(*, db: Database, ref: CustomerRef, now: datetime) -> Document:
+    """The customer a client system names, created on first use (no password: no login)."""
+    users = db[collections.USERS]
+    query: Document = (
+        {"external_id": ref.external_id} if ref.external_id is not None else {"email": ref.email}
+    )
+    for _ in range(2):
+        user = await users.find_one(query)
+        if user is not None:
+            if user.get("role") != Role.CUSTOMER:
+                raise ApiError(
+                    422, "not_a_customer", "Tickets are filed for customers, not staff accounts."
+                )
+            return user
+        document: Document = {
+            "_id": str(ObjectId()),
+            "role": Role.CUSTOMER.value,
+            "name": ref.name or ref.email or ref.external_id or "",
+            "language": ref.language,
+            "groups": [],
+            "created_at": now,
+        }
+        if ref.email is not None:
+            document["email"] = ref.email
+        if ref.external_id is not None:
+            document["external_id"] = ref.external_id
+        with contextlib.suppress(DuplicateKeyError):  # created concurrently: read it again
+            await users.insert_one(document)
+            return document
+    raise ApiError(
+        409,
+        "customer_conflict",
+        "That e-mail belongs to a customer with another external id.",
+    )
