@@ -46,8 +46,11 @@ def banner(settings: DevstackSettings) -> str:
   Demo logins (password "{DEMO_PASSWORD}"):
 {logins}
 
-  Try it:
-    curl -s -X POST {settings.intake_url}/v1/tickets \\
+  Try it (log in as a customer, then file a ticket):
+    TOKEN=$(curl -s -X POST {settings.intake_url}/v1/auth/token \\
+      -d 'username=alice@example.com&password={DEMO_PASSWORD}' \\
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+    curl -s -X POST {settings.intake_url}/v1/tickets -H "Authorization: Bearer $TOKEN" \\
       -H 'Content-Type: application/json' \\
       -d '{{"type": "technical", "category": "connection", "title": "无法连接服务器",
            "description": "Since this morning the app cannot reach the server."}}'

@@ -68,31 +68,61 @@ class RequestInfoRequest(_Request):
     message_id: str | None = None
 
 
-class ResolveRequest(_Request):
+class _Fields(BaseModel):
+    """What the caller of an action chooses (the body of its HTTP endpoint)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResolveFields(_Fields):
     solution: str = Field(min_length=1, max_length=20_000)
 
 
-class ReopenRequest(_Request):
+class ResolveRequest(ResolveFields, _Request):
+    pass
+
+
+class ReopenFields(_Fields):
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class ConfirmRequest(_Request):
+class ReopenRequest(ReopenFields, _Request):
+    pass
+
+
+class ConfirmFields(_Fields):
     rating: int | None = Field(default=None, ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2_000)
 
 
-class EscalateRequest(_Request):
+class ConfirmRequest(ConfirmFields, _Request):
+    pass
+
+
+class EscalateFields(_Fields):
     level: int = Field(ge=1, le=3)
     reason: str = Field(min_length=1, max_length=2_000)
 
 
-class AddCollaboratorGroupRequest(_Request):
+class EscalateRequest(EscalateFields, _Request):
+    pass
+
+
+class AddCollaboratorGroupFields(_Fields):
     group: StandardGroup
 
 
-class SetPriorityRequest(_Request):
+class AddCollaboratorGroupRequest(AddCollaboratorGroupFields, _Request):
+    pass
+
+
+class SetPriorityFields(_Fields):
     priority: Priority
     reason: str = Field(min_length=1, max_length=2_000)
+
+
+class SetPriorityRequest(SetPriorityFields, _Request):
+    pass
 
 
 class ManualCloseReason(StrEnum):
@@ -101,23 +131,39 @@ class ManualCloseReason(StrEnum):
     DUPLICATE = "duplicate"
 
 
-class CloseRequest(_Request):
+class CloseFields(_Fields):
     reason: ManualCloseReason
     note: str | None = Field(default=None, max_length=2_000)
 
 
-class MergeIntoRequest(_Request):
+class CloseRequest(CloseFields, _Request):
+    pass
+
+
+class MergeIntoFields(_Fields):
     into_ticket_id: str = Field(min_length=1, max_length=64)
 
 
-class VerifyIdentityRequest(_Request):
+class MergeIntoRequest(MergeIntoFields, _Request):
+    pass
+
+
+class VerifyIdentityFields(_Fields):
     method: str = Field(min_length=1, max_length=200)
     passed: bool
 
 
-class RecordOperationRequest(_Request):
+class VerifyIdentityRequest(VerifyIdentityFields, _Request):
+    pass
+
+
+class RecordOperationFields(_Fields):
     operation: str = Field(min_length=1, max_length=200)
     detail: str = Field(default="", max_length=5_000)
+
+
+class RecordOperationRequest(RecordOperationFields, _Request):
+    pass
 
 
 class DuplicateMerged(BaseModel):

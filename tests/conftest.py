@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -22,6 +23,9 @@ from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
 from shared.temporal import connect_temporal
 from tests.lifecycle_support import Desk, running_desk
+
+if TYPE_CHECKING:
+    from tests.intake_support import Api
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEILI_KEY = "test-master-key-0123456789"
@@ -119,10 +123,22 @@ async def desk(time_skipping: WorkflowEnvironment, db: Database) -> AsyncIterato
         yield running
 
 
-async def lifespan_client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for `app`, with the app's lifespan run around it."""
+async def lifespan_client(
+    app: FastAPI, base_url: str, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for `app` (sending `headers`), with the app's lifespan run around it."""
+    transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,
+        httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers) as client,
     ):
         yield client
+
+
+@pytest.fixture
+async def api(settings: Settings, db: Database, worker: Worker) -> AsyncIterator["Api"]:
+    """The intake API with a ticket worker behind it and the test people seeded."""
+    from tests.intake_support import running_api
+
+    async for running in running_api(settings, db):
+        yield running

@@ -13,6 +13,7 @@ from services.workflows.worker import build_worker
 from shared.mongo import Database
 from shared.settings import Settings
 from tests.conftest import REPO_ROOT, lifespan_client
+from tests.intake_support import bearer
 from tests.test_tickets_api import NEW_TICKET
 
 
@@ -27,7 +28,7 @@ async def test_accepted_tickets_survive_sigkill_of_the_database(
     [mongo] = await start_all([spec], tmp_path / "log", REPO_ROOT)
     try:
         accepted: list[dict[str, object]] = []
-        async for intake in lifespan_client(create_app(own_db), "http://intake"):
+        async for intake in lifespan_client(create_app(own_db), "http://intake", bearer(own_db)):
             for index in range(20):
                 response = await intake.post(
                     "/v1/tickets", json={**NEW_TICKET, "title": f"#{index}"}
@@ -40,7 +41,7 @@ async def test_accepted_tickets_survive_sigkill_of_the_database(
 
     [restarted] = await start_all([spec], tmp_path / "log", REPO_ROOT)
     try:
-        async for intake in lifespan_client(create_app(own_db), "http://intake"):
+        async for intake in lifespan_client(create_app(own_db), "http://intake", bearer(own_db)):
             for ticket in accepted:
                 response = await intake.get(f"/v1/tickets/{ticket['id']}")
                 assert response.status_code == 200, ticket
@@ -56,7 +57,7 @@ async def test_accepted_tickets_survive_sigkill_of_the_database(
 async def test_a_ticket_filed_while_no_worker_runs_is_taken_up_later(
     settings: Settings, db: Database, temporal: Client
 ) -> None:
-    async for intake in lifespan_client(create_app(settings), "http://intake"):
+    async for intake in lifespan_client(create_app(settings), "http://intake", bearer(settings)):
         ticket = (await intake.post("/v1/tickets", json=NEW_TICKET)).json()
         await asyncio.sleep(1)
         detail = (await intake.get(f"/v1/tickets/{ticket['id']}")).json()

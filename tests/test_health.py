@@ -11,6 +11,7 @@ from services.knowledge.main import create_app as create_knowledge
 from services.notify.main import create_app as create_notify
 from shared.settings import Settings
 from tests.conftest import lifespan_client
+from tests.intake_support import bearer
 
 AppFactory = Callable[[Settings], FastAPI]
 
@@ -68,11 +69,13 @@ async def test_each_service_publishes_its_openapi(settings: Settings) -> None:
         paths = (await client.get("/openapi.json")).json()["paths"]
         assert "/v1/tickets" in paths
         assert "/v1/tickets/{ticket_id}" in paths
+        for action in ("claim", "assign", "resolve", "confirm", "merge", "record-operation"):
+            assert f"/v1/tickets/{{ticket_id}}/actions/{action}" in paths
 
 
 async def test_filing_while_the_database_is_down_is_a_clear_503(settings: Settings) -> None:
     broken = settings.model_copy(update={**DEAD["mongodb"], "readiness_timeout_seconds": 0.2})
-    async for client in lifespan_client(create_intake(broken), "http://intake"):
+    async for client in lifespan_client(create_intake(broken), "http://intake", bearer(broken)):
         response = await client.post(
             "/v1/tickets",
             json={"type": "order", "category": "refund", "title": "退钱", "description": "x"},

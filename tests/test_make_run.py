@@ -101,8 +101,14 @@ def test_make_run_brings_up_the_stack_and_keeps_data(
         assert httpx.get(f"{env[url]}/readyz").status_code == 200
     assert "alice@example.com" in first.text
 
+    login = httpx.post(
+        f"{intake}/v1/auth/token", data={"username": "alice@example.com", "password": "demo"}
+    )
+    assert login.status_code == 200, login.text
+    alice = {"Authorization": f"Bearer {login.json()['access_token']}"}
     created = httpx.post(
         f"{intake}/v1/tickets",
+        headers=alice,
         json={
             "type": "order",
             "category": "refund",
@@ -133,7 +139,7 @@ def test_make_run_brings_up_the_stack_and_keeps_data(
     second.wait_for(READY_LINE)
     restart_seconds = time.monotonic() - started
     assert "Seeded demo data" not in second.text
-    detail = httpx.get(f"{intake}/v1/tickets/{ticket['id']}").json()
+    detail = httpx.get(f"{intake}/v1/tickets/{ticket['id']}", headers=alice).json()
     assert detail["number"] == ticket["number"]
     # the workflow assigned it by skills: agent3 handles orders and refunds in the demo seed
     assert detail["status"] == "processing"

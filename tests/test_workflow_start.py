@@ -1,7 +1,8 @@
 """A stored ticket always gets its workflow: when Temporal is down at filing time, the
 sweeper starts it later; starting twice never makes two workflows."""
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
@@ -17,6 +18,7 @@ from shared.mongo import Database
 from shared.settings import Settings
 from shared.tickets import Actor, TicketEvent, ticket_workflow_id
 from tests.conftest import Servers, lifespan_client
+from tests.intake_support import bearer
 from tests.test_tickets_api import NEW_TICKET
 
 
@@ -25,7 +27,9 @@ async def test_ticket_filed_while_temporal_is_down_is_accepted_then_swept(
 ) -> None:
     unreachable = settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
     ticket: dict[str, object] = {}
-    async for intake in lifespan_client(create_app(unreachable), "http://intake"):
+    async for intake in lifespan_client(
+        create_app(unreachable), "http://intake", bearer(unreachable)
+    ):
         response = await intake.post("/v1/tickets", json=NEW_TICKET)
         assert response.status_code == 201
         ticket = response.json()
@@ -58,7 +62,7 @@ async def test_ticket_filed_while_temporal_is_down_is_accepted_then_swept(
 async def test_starting_a_ticket_workflow_twice_keeps_one_run(
     settings: Settings, db: Database, temporal: Client, worker: Worker
 ) -> None:
-    async for intake in lifespan_client(create_app(settings), "http://intake"):
+    async for intake in lifespan_client(create_app(settings), "http://intake", bearer(settings)):
         ticket = (await intake.post("/v1/tickets", json=NEW_TICKET)).json()
     stored = await db[collections.TICKETS].find_one({"_id": ticket["id"]})
     assert stored is not None
@@ -78,7 +82,7 @@ async def test_the_recorded_history_is_idempotent(
     settings: Settings, db: Database, temporal: Client, worker: Worker
 ) -> None:
     """A retried projection write (same event) leaves exactly one history entry."""
-    async for intake in lifespan_client(create_app(settings), "http://intake"):
+    async for intake in lifespan_client(create_app(settings), "http://intake", bearer(settings)):
         ticket = (await intake.post("/v1/tickets", json=NEW_TICKET)).json()
     event = TicketEvent(
         ticket_id=ticket["id"], seq=5, at=utcnow(), actor=Actor(role="system"), action="noted"
@@ -97,3 +101,22 @@ async def test_the_recorded_history_is_idempotent(
     assert stored is not None
     assert stored["status"] == "processing"
     assert stored["last_event_seq"] == 5
+
+
+async def test_projected_dates_are_stored_as_dates(
+    settings: Settings, db: Database, temporal: Client, worker: Worker
+) -> None:
+    """Dates in the projection cross the JSON converter as strings; stored as strings they
+    would not sort or compare with dates, so the ticket list and reports would be wrong."""
+    async for intake in lifespan_client(create_app(settings), "http://intake", bearer(settings)):
+        ticket = (await intake.post("/v1/tickets", json=NEW_TICKET)).json()
+    for _ in range(100):
+        stored = await db[collections.TICKETS].find_one({"_id": ticket["id"]})
+        assert stored is not None
+        if stored["last_event_seq"] >= 1:
+            break
+        await asyncio.sleep(0.1)
+    assert stored is not None
+    assert isinstance(stored["updated_at"], datetime)
+    assert isinstance(stored["sla"]["response"]["due_at"], datetime)
+    assert isinstance(stored["sla"]["resolution"]["due_at"], datetime)

@@ -8,11 +8,19 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.intake import audit
+from services.intake.admin.views import router as admin_router
+from services.intake.attachments import service as attachments_service
+from services.intake.attachments.views import router as attachments_router
 from services.intake.auth import service as auth_service
 from services.intake.auth.views import router as auth_router
+from services.intake.canned import service as canned_service
+from services.intake.canned.views import router as canned_router
+from services.intake.orders import MongoOrders
 from services.intake.ratelimit import RateLimiter
 from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
+from services.intake.tickets.actions import router as ticket_actions_router
+from services.intake.tickets.conversation import router as conversation_router
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
 from shared.app import base_state, service_app
@@ -27,6 +35,8 @@ INDEXES = (
     users_service.ensure_indexes,
     auth_service.ensure_indexes,
     audit.ensure_indexes,
+    attachments_service.ensure_indexes,
+    canned_service.ensure_indexes,
 )
 
 
@@ -65,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rate=resolved.login_attempts_per_minute / 60,
                 burst=resolved.login_attempts_per_minute,
             )
+            app.state.orders = MongoOrders(app.state.db)
             app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
             app.state.readiness_checks["temporal"] = lambda: check_temporal(
                 temporal, resolved.readiness_timeout_seconds
@@ -89,4 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     audit.install_audit_log(app)
     app.include_router(auth_router)
     app.include_router(tickets_router)
+    app.include_router(canned_router)
+    app.include_router(admin_router)
+    app.include_router(attachments_router)
+    app.include_router(conversation_router)
+    app.include_router(ticket_actions_router)
     return app

@@ -23,6 +23,7 @@ from services.workflows.models import (
     ProjectionWrite,
     RepeatQuery,
 )
+from services.workflows.projection import restore_dates
 from shared import collections
 from shared.desk_config import DESK_SETTINGS_ID, SLA_POLICY_ID, DeskConfig, DeskSettings
 from shared.mongo import Database
@@ -88,7 +89,7 @@ class TicketActivities:
         # The seq guard keeps a late retry of an older event from moving the ticket back.
         await self._db[collections.TICKETS].update_one(
             {"_id": event.ticket_id, "last_event_seq": {"$lt": event.seq}},
-            {"$set": {**write.projection, "last_event_seq": event.seq}},
+            {"$set": {**restore_dates(write.projection), "last_event_seq": event.seq}},
         )
 
     @activity.defn

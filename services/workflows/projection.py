@@ -1,5 +1,6 @@
 """The ticket document the APIs read, computed from the workflow's state (pure)."""
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,35 @@ def _clock(clock: SlaClock | None) -> dict[str, Any]:
         "target_seconds": clock.target_seconds,
         "elapsed_seconds": None,
     }
+
+
+# Datetime fields of the projection. It reaches the activity through the JSON data converter,
+# which turns datetimes into ISO strings; stored as strings they would neither sort nor
+# compare with the dates intake writes, so the activity turns them back.
+DATE_PATHS = (
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    *(
+        f"sla.{clock}.{field}"
+        for clock in ("response", "resolution")
+        for field in ("due_at", "met_at", "stopped_at", "breached_at", "warned_at")
+    ),
+)
+
+
+def restore_dates(projection: dict[str, Any]) -> dict[str, Any]:
+    """The projection with its ISO date strings as datetimes again (a copy)."""
+    restored = copy.deepcopy(projection)
+    for path in DATE_PATHS:
+        *parents, leaf = path.split(".")
+        node: Any = restored
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(leaf), str):
+            node[leaf] = datetime.fromisoformat(node[leaf])
+    return restored
 
 
 def ticket_projection(state: TicketState, now: datetime) -> dict[str, Any]:

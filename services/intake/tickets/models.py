@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from services.intake.auth.models import CustomerRef
 from shared.enums import (
     Category,
     CloseReason,
@@ -33,6 +34,8 @@ class TicketCreate(BaseModel):
     priority: Priority = Priority.NORMAL
     order_id: ShortId | None = None
     attachment_ids: list[ShortId] = Field(default_factory=list, max_length=20)
+    # Who the ticket is for, when a client system or an agent files it for a customer.
+    customer: CustomerRef | None = None
 
 
 class PersonRef(BaseModel):
@@ -124,8 +127,57 @@ class MessageRead(BaseModel):
     created_at: datetime
 
 
+class StaffView(BaseModel):
+    """Fields only staff see on a ticket (null for customers)."""
+
+    identity_verified: bool = False
+    priority_suggested: Priority | None = None
+    reopen_count: int = 0
+    duplicates: list[str] = Field(default_factory=list)
+    source: dict[str, Any] | None = None
+
+
 class TicketDetail(TicketRead):
     messages: list[MessageRead]
     history: list[HistoryEntry]
     submitter_profile: dict[str, Any] | None
     order: dict[str, Any] | None
+    staff: StaffView | None = None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketRead]
+    next_cursor: str | None
+
+
+class MessageCreate(BaseModel):
+    """A reply or an internal note; with `canned_response_id` the template is the body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: Description | None = None
+    visibility: Visibility = Visibility.PUBLIC
+    attachment_ids: list[ShortId] = Field(default_factory=list, max_length=20)
+    canned_response_id: ShortId | None = None
+
+    @model_validator(mode="after")
+    def _has_content(self) -> "MessageCreate":
+        if self.body is None and self.canned_response_id is None:
+            raise ValueError("a message needs a body or a canned_response_id")
+        return self
+
+
+class AssignFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: ShortId
+
+
+class RequestInfoFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: Description | None = None
+
+
+class ClaimFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")

@@ -2,21 +2,24 @@
 
 import contextlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from bson import ObjectId
+from fastapi import Path
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.tickets.models import TicketCreate
+from services.workflows.assignment import PRIORITY_RANK
 from shared import collections
-from shared.enums import CATEGORIES_BY_TYPE, SlaState, StandardGroup, TicketStatus
+from shared.enums import CATEGORIES_BY_TYPE, Priority, SlaState, StandardGroup, TicketStatus
 from shared.errors import ApiError
 from shared.mongo import ACKNOWLEDGED, Database, Document
 from shared.sla import SlaPolicy, due_at
 from shared.tickets import Actor, TicketStart, ticket_workflow_id
 
 TICKET_NUMBER_COUNTER = "ticket_number"
+TicketId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 async def ensure_indexes(*, db: Database) -> None:
@@ -30,6 +33,29 @@ async def ensure_indexes(*, db: Database) -> None:
         [("workflow.started", ASCENDING), ("created_at", ASCENDING)],
         name="workflow_not_started",
         partialFilterExpression={"workflow.started": False},
+    )
+    # The list's common scopes: a customer's own, a client system's, a group's, an agent's.
+    await tickets.create_index([("created_at", DESCENDING)], name="created")
+    await tickets.create_index(
+        [("submitter.id", ASCENDING), ("created_at", DESCENDING)], name="submitter_created"
+    )
+    await tickets.create_index(
+        [("source.api_key_id", ASCENDING), ("created_at", DESCENDING)], name="api_key_created"
+    )
+    await tickets.create_index(
+        [("group", ASCENDING), ("created_at", DESCENDING)], name="group_created"
+    )
+    await tickets.create_index(
+        [("assignee.id", ASCENDING), ("status", ASCENDING)], name="assignee_status"
+    )
+    await tickets.create_index(
+        [("idempotency.key", ASCENDING)],
+        unique=True,
+        name="idempotency_key",
+        partialFilterExpression={"idempotency.key": {"$type": "string"}},
+    )
+    await db[collections.TICKET_MESSAGES].create_index(
+        [("ticket_id", ASCENDING), ("created_at", ASCENDING)], name="ticket_created"
     )
 
 
@@ -78,9 +104,13 @@ def new_ticket_document(
     submitter: dict[str, Any] | None,
     policy: SlaPolicy,
     now: datetime,
+    priority: Priority | None = None,
+    source: dict[str, Any] | None = None,
+    idempotency: dict[str, Any] | None = None,
 ) -> Document:
     """The projection of a ticket at the moment it is filed: pending, clocks running."""
-    target = policy.target(data.priority)
+    priority = priority or data.priority
+    target = policy.target(priority)
     clock = {"state": SlaState.ON_TRACK, "met_at": None, "breached_at": None, "warned_at": None}
     return {
         "_id": ticket_id,
@@ -89,7 +119,9 @@ def new_ticket_document(
         "description": data.description,
         "type": data.type,
         "category": data.category,
-        "priority": data.priority,
+        "priority": priority,
+        "priority_suggested": data.priority if priority != data.priority else None,
+        "priority_rank": PRIORITY_RANK[priority],
         "status": TicketStatus.PENDING,
         "submitter": submitter,
         "assignee": None,
@@ -115,6 +147,8 @@ def new_ticket_document(
         },
         "workflow": {"id": ticket_workflow_id(ticket_id), "started": False},
         "last_event_seq": -1,
+        "source": source or {"channel": "web"},
+        "idempotency": idempotency,
     }
 
 
@@ -139,6 +173,49 @@ async def insert_ticket(*, db: Database, document: Document) -> None:
     await db[collections.TICKETS].insert_one(document)
 
 
+async def insert_new_ticket(*, db: Database, document: Document) -> bool:
+    """Store a new ticket (journaled); False if its idempotency key was stored meanwhile."""
+    try:
+        await insert_ticket(db=db, document=document)
+    except DuplicateKeyError as exc:
+        if document.get("idempotency") and "idempotency" in str(exc):
+            return False
+        raise
+    return True
+
+
+async def language_of(*, db: Database, user_id: str | None) -> str:
+    """The language a person reads (zh-CN unless they chose English)."""
+    user = await db[collections.USERS].find_one({"_id": user_id}, projection={"language": 1})
+    return str((user or {}).get("language") or "zh-CN")
+
+
+async def submitter_profile(
+    *, db: Database, submitter: dict[str, Any] | None, full: bool
+) -> dict[str, Any] | None:
+    """Who filed the ticket; with `full` (staff), their account and ticket count too."""
+    if not submitter or not submitter.get("id"):
+        return None
+    profile: dict[str, Any] = {key: submitter.get(key) for key in ("id", "name", "email")}
+    if not full:
+        return profile
+    user = await db[collections.USERS].find_one(
+        {"_id": submitter["id"]},
+        projection={"password_hash": 0, "load": 0, "skills": 0, "capacity": 0},
+    )
+    if user is not None:
+        profile.update(
+            role=user.get("role"),
+            language=user.get("language"),
+            external_id=user.get("external_id"),
+            customer_since=user.get("created_at"),
+        )
+    profile["tickets_filed"] = await db[collections.TICKETS].count_documents(
+        {"submitter.id": submitter["id"]}
+    )
+    return profile
+
+
 async def mark_workflow_started(*, db: Database, ticket_id: str) -> None:
     """Record that the ticket's workflow runs, so the sweeper leaves it alone."""
     tickets = db[collections.TICKETS].with_options(write_concern=ACKNOWLEDGED)
@@ -158,12 +235,33 @@ async def tickets_without_workflow(
     return [document async for document in cursor]
 
 
-async def get_ticket(*, db: Database, ticket_id: str) -> Document:
-    """The ticket's projection, or a 404."""
-    document = await db[collections.TICKETS].find_one({"_id": ticket_id})
-    if document is None:
-        raise ApiError(404, "ticket_not_found", f"No ticket with id '{ticket_id}'.")
-    return document
+async def find_ticket(*, db: Database, ticket_id: str) -> Document | None:
+    """The ticket's projection, if it exists."""
+    return await db[collections.TICKETS].find_one({"_id": ticket_id})
+
+
+async def find_by_idempotency_key(*, db: Database, key: str) -> Document | None:
+    """The ticket filed earlier with this (caller-scoped) idempotency key."""
+    return await db[collections.TICKETS].find_one({"idempotency.key": key})
+
+
+async def list_tickets(
+    *,
+    db: Database,
+    clauses: list[dict[str, Any]],
+    sort_path: str,
+    direction: int,
+    limit: int,
+) -> list[Document]:
+    """Up to `limit` tickets matching every clause, in the given order (ties by id)."""
+    query = {"$and": clauses} if clauses else {}
+    cursor = (
+        db[collections.TICKETS]
+        .find(query, projection={"workflow": 0, "idempotency": 0})
+        .sort([(sort_path, direction), ("_id", direction)])
+        .limit(limit)
+    )
+    return [document async for document in cursor]
 
 
 async def get_history(*, db: Database, ticket_id: str) -> list[Document]:

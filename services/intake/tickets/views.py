@@ -1,66 +1,249 @@
-"""Ticket routes (API.md): file a ticket, read it."""
+"""Ticket routes (API.md): file a ticket, list tickets, read one."""
 
+import hashlib
 import logging
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from temporalio.service import RPCError
 
-from services.intake.deps import DbDep, SettingsDep, TemporalDep
-from services.intake.tickets import lifecycle, service
-from services.intake.tickets.models import TicketCreate, TicketDetail, TicketRead
+from services.intake import audit
+from services.intake.attachments.service import link_attachments
+from services.intake.auth import service as auth_service
+from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
+from services.intake.tickets import access, lifecycle, messages, queries, reads, service
+from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
+from shared.auth import Principal
 from shared.clock import utcnow
-from shared.mongo import Document
+from shared.enums import Category, Priority, SlaState, TicketStatus, TicketType
+from shared.errors import ApiError
+from shared.mongo import Database, Document
 from shared.sla import DEFAULT_SLA_POLICY
 
 log = logging.getLogger("helpdesk.intake.tickets")
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Same key and body: the same ticket, however often it is sent.",
+    ),
+]
 
-def _read(document: Document) -> TicketRead:
-    return TicketRead.model_validate({**document, "id": document["_id"]})
+
+async def _submitter(
+    *, db: Database, principal: Principal, body: TicketCreate
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Who the ticket is for and through which channel it came."""
+    if principal.api_key_id is not None:
+        if body.customer is None:
+            raise ApiError(
+                422, "customer_required", "A client system names the customer it files for."
+            )
+        customer = await auth_service.find_or_create_customer(
+            db=db, ref=body.customer, now=utcnow()
+        )
+        source = {"channel": "api", "api_key_id": principal.api_key_id}
+    elif principal.is_staff and body.customer is not None:
+        customer = await auth_service.find_or_create_customer(
+            db=db, ref=body.customer, now=utcnow()
+        )
+        source = {"channel": "agent", "filed_by": principal.id}
+    elif body.customer is not None:
+        raise ApiError(422, "customer_not_allowed", "Customers file tickets for themselves only.")
+    else:
+        return (
+            {"id": principal.id, "name": principal.name, "email": principal.email},
+            {"channel": "agent" if principal.is_staff else "web"},
+        )
+    person = {
+        "id": customer["_id"],
+        "name": customer.get("name", ""),
+        "email": customer.get("email"),
+    }
+    return person, source
+
+
+def _priority(principal: Principal, body: TicketCreate) -> Priority:
+    """Agents set the priority; a customer's choice is a suggestion, and urgent (service
+    down, security hole, data loss) is for an agent to confirm."""
+    if principal.is_staff or body.priority is not Priority.URGENT:
+        return body.priority
+    return Priority.HIGH
+
+
+def _fingerprint(principal: Principal, body: TicketCreate) -> str:
+    return hashlib.sha256(f"{principal.id}\n{body.model_dump_json()}".encode()).hexdigest()
+
+
+def _replay(existing: Document, fingerprint: str, response: Response) -> TicketRead:
+    if existing["idempotency"]["fingerprint"] != fingerprint:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request body.",
+            {"ticket_id": existing["_id"]},
+        )
+    response.headers["Idempotent-Replayed"] = "true"
+    return reads.ticket_read(existing)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketRead)
 async def create_ticket(
-    body: TicketCreate, db: DbDep, temporal: TemporalDep, settings: SettingsDep
+    body: TicketCreate,
+    principal: CurrentUser,
+    request: Request,
+    response: Response,
+    db: DbDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> TicketRead:
-    """File a ticket: it is stored, then its workflow starts and keeps it from here on."""
+    """File a ticket: it is stored (journaled), then its workflow starts and keeps it."""
     service.check_category(data=body)
+    idempotency = None
+    if idempotency_key:
+        idempotency = {
+            "key": f"{principal.id}:{idempotency_key}",
+            "fingerprint": _fingerprint(principal, body),
+        }
+        existing = await service.find_by_idempotency_key(db=db, key=idempotency["key"])
+        if existing is not None:
+            return _replay(existing, idempotency["fingerprint"], response)
+    submitter, source = await _submitter(db=db, principal=principal, body=body)
     ticket_id = service.new_ticket_id()
+    if body.attachment_ids:
+        await link_attachments(
+            db=db, attachment_ids=body.attachment_ids, principal=principal, ticket_id=ticket_id
+        )
     number = await service.next_ticket_number(db=db)
     document = service.new_ticket_document(
         ticket_id=ticket_id,
         number=number,
         data=body,
-        submitter=None,
+        submitter=submitter,
         policy=DEFAULT_SLA_POLICY,
         now=utcnow(),
+        priority=_priority(principal, body),
+        source=source,
+        idempotency=idempotency,
     )
-    await service.insert_ticket(db=db, document=document)
-    # The ticket is accepted once stored; if Temporal is unreachable now, the sweeper
-    # starts its workflow when Temporal is back.
+    if not await service.insert_new_ticket(db=db, document=document):
+        # The same key raced in from a concurrent request: answer what it stored.
+        assert idempotency is not None
+        existing = await service.find_by_idempotency_key(db=db, key=idempotency["key"])
+        assert existing is not None
+        return _replay(existing, idempotency["fingerprint"], response)
+    audit.note(request, ticket_id=ticket_id, number=number)
+    # Accepted once stored; if Temporal is unreachable, the sweeper starts the workflow.
     try:
         await lifecycle.start_ticket_workflow(
             temporal=temporal, db=db, task_queue=settings.temporal_task_queue, document=document
         )
     except (RPCError, RuntimeError) as exc:  # RuntimeError: the client could not connect
         log.warning("ticket %s stored; workflow start deferred to the sweeper: %s", ticket_id, exc)
-    return _read(document)
+    return reads.ticket_read(document)
+
+
+@router.get("", response_model=TicketPage)
+async def list_tickets(
+    principal: CurrentUser,
+    db: DbDep,
+    status: Annotated[list[TicketStatus], Query()] = [],  # noqa: B006 - FastAPI copies it
+    type: Annotated[list[TicketType], Query()] = [],  # noqa: B006
+    category: Annotated[list[Category], Query()] = [],  # noqa: B006
+    priority: Annotated[list[Priority], Query()] = [],  # noqa: B006
+    sla_state: Annotated[list[SlaState], Query()] = [],  # noqa: B006
+    assignee: Annotated[str | None, Query(max_length=64, description="id, or none")] = None,
+    submitter: Annotated[str | None, Query(max_length=64)] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    escalation_level: Annotated[int | None, Query(ge=0, le=3)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    updated_from: datetime | None = None,
+    updated_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in title/description")] = None,
+    sort: queries.TicketSort = queries.TicketSort.CREATED_DESC,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TicketPage:
+    """Tickets the caller may see (customers: their own; agents: their groups'), filtered."""
+    filters = queries.TicketFilters(
+        status=status,
+        type=type,
+        category=category,
+        priority=priority,
+        sla_state=sla_state,
+        assignee=principal.id if assignee == "me" else assignee,
+        submitter=submitter,
+        group=group,
+        escalation_level=escalation_level,
+        created_from=created_from,
+        created_to=created_to,
+        updated_from=updated_from,
+        updated_to=updated_to,
+        q=q,
+    )
+    clauses = [access.ticket_scope(principal), *queries.filter_clauses(filters)]
+    path, direction = queries.sort_spec(sort)
+    if cursor:
+        value, after_id = queries.decode_cursor(cursor)
+        clauses.append(queries.after_cursor(path, direction, value, after_id))
+    documents = await service.list_tickets(
+        db=db,
+        clauses=[clause for clause in clauses if clause],
+        sort_path=path,
+        direction=direction,
+        limit=limit + 1,
+    )
+    next_cursor = None
+    if len(documents) > limit:
+        documents = documents[:limit]
+        last = documents[-1]
+        next_cursor = queries.encode_cursor(_value_at(last, path), last["_id"])
+    return TicketPage(items=[reads.ticket_read(d) for d in documents], next_cursor=next_cursor)
+
+
+def _value_at(document: Document, path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-async def read_ticket(ticket_id: str, db: DbDep) -> TicketDetail:
-    """The A2 detail of a ticket: its fields and its history."""
-    document = await service.get_ticket(db=db, ticket_id=ticket_id)
-    history = await service.get_history(db=db, ticket_id=ticket_id)
-    return TicketDetail.model_validate(
-        {
-            **document,
-            "id": document["_id"],
-            "messages": [],
-            "history": history,
-            "submitter_profile": document.get("submitter"),
-            "order": None,
-        }
+async def read_ticket(
+    ticket_id: service.TicketId, principal: CurrentUser, request: Request, db: DbDep
+) -> TicketDetail:
+    """The A2 detail: fields, conversation, history, SLA, submitter, related order."""
+    document = access.visible(
+        principal, await service.find_ticket(db=db, ticket_id=ticket_id), ticket_id
+    )
+    events = await service.get_history(db=db, ticket_id=ticket_id)
+    conversation = await messages.recorded_messages(
+        db=db,
+        ticket_id=ticket_id,
+        message_ids=reads.recorded_message_ids(events),
+        public_only=not principal.is_staff,
+    )
+    profile = await service.submitter_profile(
+        db=db, submitter=document.get("submitter"), full=principal.is_staff
+    )
+    order = None
+    if document.get("order_id"):
+        order = await request.app.state.orders.find_order(document["order_id"])
+        submitter_id = (document.get("submitter") or {}).get("id")
+        if order and not principal.is_staff and order.get("customer_id") != submitter_id:
+            order = None  # a customer sees their own orders only
+    return reads.ticket_detail(
+        principal=principal,
+        document=document,
+        events=events,
+        messages=conversation,
+        submitter_profile=profile,
+        order=order,
     )

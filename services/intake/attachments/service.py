@@ -1,0 +1,138 @@
+"""Attachment repository of intake: files in the GridFS bucket `attachments`, their metadata
+(uploader, sniffed type, size, sha256, ticket) in its files collection."""
+
+import hashlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from bson import ObjectId
+from gridfs import AsyncGridFSBucket
+from pymongo import ASCENDING
+
+from services.intake.attachments.sniff import sniff_content_type
+from services.intake.tickets import service as tickets_service
+from shared import collections
+from shared.auth import Principal
+from shared.errors import ApiError
+from shared.mongo import Collection, Database, Document
+
+
+def _bucket(db: Database) -> AsyncGridFSBucket:
+    # The bucket takes the database's write concern: journaled.
+    return AsyncGridFSBucket(db, bucket_name=collections.ATTACHMENTS_BUCKET)
+
+
+def _files(db: Database) -> Collection:
+    return db[f"{collections.ATTACHMENTS_BUCKET}.files"]
+
+
+def _object_id(attachment_id: str) -> ObjectId | None:
+    return ObjectId(attachment_id) if ObjectId.is_valid(attachment_id) else None
+
+
+def not_found(attachment_id: str) -> ApiError:
+    return ApiError(404, "attachment_not_found", f"No attachment with id '{attachment_id}'.")
+
+
+async def ensure_indexes(*, db: Database) -> None:
+    """Index of the attachments of a ticket (idempotent); GridFS makes its own on first use."""
+    await _files(db).create_index([("metadata.ticket_id", ASCENDING)], name="ticket_id")
+
+
+def check_content(*, content: bytes) -> str:
+    """The sniffed media type of an upload; 422 `empty_attachment`, 415 if not accepted."""
+    if not content:
+        raise ApiError(422, "empty_attachment", "The file is empty.")
+    media_type = sniff_content_type(content)
+    if media_type is None:
+        raise ApiError(
+            415,
+            "unsupported_attachment_type",
+            "Attach images (PNG, JPEG, GIF, WebP), PDF, zip or office documents, "
+            "or plain UTF-8 text.",
+        )
+    return media_type
+
+
+async def store_attachment(
+    *,
+    db: Database,
+    content: bytes,
+    filename: str,
+    content_type: str,
+    principal: Principal,
+    now: datetime,
+) -> Document:
+    """Store an upload, not linked to any ticket yet; its `_id` and `metadata`."""
+    metadata: Document = {
+        "filename": filename,
+        "content_type": content_type,
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "uploaded_by": principal.id,
+        "uploader_role": principal.role.value,
+        "created_at": now,
+        "ticket_id": None,
+    }
+    file_id = await _bucket(db).upload_from_stream(filename, content, metadata=metadata)
+    return {"_id": file_id, "metadata": metadata}
+
+
+async def find_attachment(*, db: Database, attachment_id: str) -> Document | None:
+    """A stored attachment (GridFS file document) by id; None if unknown or not an id."""
+    file_id = _object_id(attachment_id)
+    return None if file_id is None else await _files(db).find_one({"_id": file_id})
+
+
+async def linked_ticket(*, db: Database, attachment: Document) -> Document | None:
+    """The ticket the attachment is linked to; None if unlinked or the ticket is gone."""
+    ticket_id = attachment["metadata"].get("ticket_id")
+    if ticket_id is None:
+        return None
+    return await tickets_service.find_ticket(db=db, ticket_id=ticket_id)
+
+
+async def read_content(*, db: Database, attachment: Document) -> AsyncIterator[bytes]:
+    """The stored bytes of an attachment, chunk by chunk."""
+    stream = await _bucket(db).open_download_stream(attachment["_id"])
+    try:
+        while chunk := await stream.readchunk():
+            yield chunk
+    finally:
+        await stream.close()
+
+
+async def link_attachments(
+    *,
+    db: Database,
+    attachment_ids: list[str],
+    principal: Principal,
+    ticket_id: str,
+    internal: bool = False,
+) -> None:
+    """Link the caller's own uploads to a ticket, all or none; 422 `unknown_attachment`
+    names the ids that do not exist, are someone else's or are linked to another ticket.
+    Files of an internal note (`internal`) are for staff only."""
+    wanted = {raw: _object_id(raw) for raw in dict.fromkeys(attachment_ids)}
+    linkable = {
+        "_id": {"$in": [file_id for file_id in wanted.values() if file_id is not None]},
+        "metadata.uploaded_by": principal.id,
+    }
+    found = _files(db).find(
+        {**linkable, "metadata.ticket_id": {"$in": [None, ticket_id]}}, projection={"_id": 1}
+    )
+    ok = {document["_id"] async for document in found}
+    bad = [raw for raw, file_id in wanted.items() if file_id not in ok]
+    if bad:
+        raise ApiError(
+            422,
+            "unknown_attachment",
+            "Some attachments do not exist, belong to someone else or are on another ticket.",
+            {"attachment_ids": bad},
+        )
+    if ok:
+        # `ticket_id: None` again: a concurrent link to another ticket is never overwritten.
+        await _files(db).update_many(
+            {**linkable, "metadata.ticket_id": None},
+            {"$set": {"metadata.ticket_id": ticket_id, "metadata.internal": internal}},
+        )

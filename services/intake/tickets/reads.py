@@ -1,0 +1,76 @@
+"""Ticket responses built from stored documents, with what a customer must never see
+(internal notes, agent-only steps and fields) left out (K2)."""
+
+from typing import Any
+
+from services.intake.tickets.models import StaffView, TicketDetail, TicketRead
+from shared.auth import Principal
+from shared.mongo import Document
+
+# History steps that are the desk's own business: a customer's history skips them.
+STAFF_ONLY_ACTIONS = frozenset(
+    {
+        "internal_note",
+        "operation_recorded",
+        "identity_verified",
+        "identity_check_failed",
+        "queued",
+        "sla_warning",
+        "sla_breached",
+        "collaborator_added",
+        "duplicate_merged",
+    }
+)
+STAFF_ONLY_DATA = frozenset({"strategy", "detail"})
+
+
+def ticket_read(document: Document) -> TicketRead:
+    return TicketRead.model_validate({**document, "id": document["_id"]})
+
+
+def _history_for(principal: Principal, events: list[Document]) -> list[Document]:
+    if principal.is_staff:
+        return events
+    return [
+        {
+            **event,
+            "data": {k: v for k, v in event.get("data", {}).items() if k not in STAFF_ONLY_DATA},
+        }
+        for event in events
+        if event["action"] not in STAFF_ONLY_ACTIONS
+    ]
+
+
+def recorded_message_ids(events: list[Document]) -> set[str]:
+    """Ids of the messages the ticket's history records."""
+    return {
+        str(event["data"]["message_id"])
+        for event in events
+        if event.get("data", {}).get("message_id")
+    }
+
+
+def ticket_detail(
+    *,
+    principal: Principal,
+    document: Document,
+    events: list[Document],
+    messages: list[Document],
+    submitter_profile: dict[str, Any] | None,
+    order: dict[str, Any] | None,
+) -> TicketDetail:
+    """The A2 view of a ticket for `principal`."""
+    staff = None
+    if principal.is_staff:
+        staff = StaffView.model_validate(document)
+    return TicketDetail.model_validate(
+        {
+            **document,
+            "id": document["_id"],
+            "messages": [{**message, "id": message["_id"]} for message in messages],
+            "history": _history_for(principal, events),
+            "submitter_profile": submitter_profile,
+            "order": order,
+            "staff": staff,
+        }
+    )

@@ -1,0 +1,66 @@
+"""Sending an agent's action to the ticket's workflow and turning its answer into HTTP:
+a refusal by the workflow's validator keeps its stable code; Temporal being down or slow
+is a 503 with Retry-After, never a hang."""
+
+import asyncio
+import logging
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from shared.errors import ApiError
+from shared.ticket_client import update_ticket
+from shared.ticket_updates import UpdateName
+from shared.tickets import TicketState
+
+log = logging.getLogger("helpdesk.intake.workflow")
+
+RETRY_AFTER_SECONDS = 5
+# The workflow's refusal codes (services/workflows/rules.py) and their HTTP status.
+STATUS_OF_CODE = {
+    "illegal_transition": 409,
+    "already_assigned": 409,
+    "ticket_closed": 409,
+    "identity_not_verified": 409,
+    "not_permitted": 403,
+    "unknown_agent": 422,
+}
+
+
+def workflow_unavailable(reason: str) -> ApiError:
+    return ApiError(
+        503,
+        "workflow_unavailable",
+        "The ticket's workflow did not answer; nothing was changed. Try again shortly.",
+        {"reason": reason},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def run_update(
+    *, temporal: Client, ticket_id: str, update: UpdateName, request: BaseModel, wait: float
+) -> TicketState:
+    """Run `update` on the ticket's workflow; its refusal or unavailability as an ApiError."""
+    try:
+        async with asyncio.timeout(wait):
+            return await update_ticket(temporal, ticket_id, update, request)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in STATUS_OF_CODE:
+            raise ApiError(STATUS_OF_CODE[cause.type], cause.type, cause.message) from exc
+        log.error("update %s of ticket %s failed: %s", update, ticket_id, cause)
+        raise ApiError(409, "action_failed", str(cause or exc)) from exc
+    except TimeoutError as exc:
+        raise workflow_unavailable("timeout") from exc
+    except WorkflowUpdateRPCTimeoutOrCancelledError as exc:
+        raise workflow_unavailable("timeout") from exc
+    except RPCError as exc:
+        raise workflow_unavailable(exc.status.name if exc.status else "rpc_error") from exc
+    except RuntimeError as exc:  # the lazy client could not connect
+        raise workflow_unavailable("unreachable") from exc
