@@ -11,6 +11,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING
 
+from services.intake.canned.models import CannedResponseCreate
+from services.intake.canned.service import new_canned_document
 from services.intake.users.service import ensure_indexes as ensure_user_indexes
 from services.intake.users.service import hash_password
 from shared import collections
@@ -28,6 +30,33 @@ def demo_logins() -> list[tuple[str, str]]:
     """(e-mail, role) of every demo user, as `make run` prints them."""
     people = json.loads((DATA / "people.json").read_text(encoding="utf-8"))
     return [(user["email"], user["role"]) for user in people["users"]]
+
+
+async def _seed_orders(db: Database) -> None:
+    """Demo orders of the demo customers, for the related-order view of a ticket (A2)."""
+    for order in json.loads((DATA / "orders.json").read_text(encoding="utf-8")):
+        customer = await db[collections.USERS].find_one({"email": order.pop("customer_email")})
+        document = {
+            **order,
+            "customer_id": customer["_id"] if customer else None,
+            "placed_at": datetime.fromisoformat(order["placed_at"]),
+        }
+        await db[collections.ORDERS].update_one(
+            {"_id": order["_id"]}, {"$setOnInsert": document}, upsert=True
+        )
+
+
+async def _seed_canned_responses(db: Database, now: datetime) -> None:
+    """A few reply templates agents use every day (F2)."""
+    admin = await db[collections.USERS].find_one({"role": "admin"}, projection={"_id": 1})
+    author = admin["_id"] if admin else "system"
+    for template in json.loads((DATA / "canned_responses.json").read_text(encoding="utf-8")):
+        slug = template.pop("slug")
+        data = CannedResponseCreate.model_validate(template)
+        document = {**new_canned_document(data=data, created_by=author, now=now), "_id": slug}
+        await db[collections.CANNED_RESPONSES].update_one(
+            {"_id": slug}, {"$setOnInsert": document}, upsert=True
+        )
 
 
 async def seed_demo_data(db: Database, settings: Settings) -> bool:
@@ -82,5 +111,7 @@ async def seed_demo_data(db: Database, settings: Settings) -> bool:
         await db[collections.FAQ_ARTICLES].update_one(
             {"slug": article["slug"]}, {"$setOnInsert": document}, upsert=True
         )
+    await _seed_orders(db)
+    await _seed_canned_responses(db, now)
     await db[META].insert_one({**SEED_MARKER, "at": now})
     return True

@@ -71,6 +71,14 @@ async def test_demo_seed_runs_once_and_logins_work(db: Database, settings: Setti
     for ticket_type in ("technical", "account", "order", "product", "complaint"):
         assert await users.count_documents({"role": "agent", "skills": ticket_type}) >= 1
 
+    alice_seeded = await users.find_one({"email": "alice@example.com"})
+    assert alice_seeded is not None
+    alices_orders = db[collections.ORDERS].find({"customer_id": alice_seeded["_id"]})
+    assert len([order async for order in alices_orders]) == 2
+    greeting = await db[collections.CANNED_RESPONSES].find_one({"_id": "greeting"})
+    assert greeting is not None
+    assert "{{customer_name}}" in greeting["body"]["zh-CN"]
+
     admin = await users.find_one({"email": "admin@example.com"})
     assert admin is not None
     assert verify_password(admin["password_hash"], DEMO_PASSWORD)

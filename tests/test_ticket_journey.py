@@ -193,3 +193,51 @@ async def test_agent_closes_and_merges(api: Api, reason: str) -> None:
     assert merged.status_code == 200, merged.text
     assert merged.json()["merged_into"] == third["id"]
     assert merged.json()["close_reason"] == "duplicate"
+
+
+async def test_related_order_and_canned_reply_in_the_customers_language(api: Api) -> None:
+    await api.db[collections.ORDERS].insert_many(
+        [
+            {"_id": "SO-1", "customer_id": api.ids["bob"], "status": "paid", "total": 10},
+            {"_id": "SO-2", "customer_id": api.ids["alice"], "status": "paid", "total": 20},
+        ]
+    )
+    canned = await api.call(
+        "manager",
+        "POST",
+        "/v1/canned-responses",
+        json={
+            "title": "Refund",
+            "body": {
+                "zh-CN": "{{customer_name}} 您好，工单 #{{ticket_number}} 已退款。{{agent_name}}",
+                "en": "Hi {{customer_name}}, ticket #{{ticket_number}} refunded. {{agent_name}}",
+            },
+        },
+    )
+    assert canned.status_code == 201, canned.text
+    ticket = await api.file("bob", type="order", category="refund", order_id="SO-1")
+    assert (await api.detail("bob", ticket["id"]))["order"]["status"] == "paid"
+    assert (await api.detail("agent2", ticket["id"]))["order"]["id"] == "SO-1"
+    # Someone else's order number on a ticket is not shown to the customer.
+    other = await api.file("bob", type="order", category="refund", order_id="SO-2", title="b")
+    assert (await api.detail("bob", other["id"]))["order"] is None
+    assert (await api.detail("agent2", other["id"]))["order"]["id"] == "SO-2"
+
+    sent = await api.call(
+        "agent1",
+        "POST",
+        f"/v1/tickets/{ticket['id']}/messages",
+        json={"canned_response_id": canned.json()["id"]},
+    )
+    assert sent.status_code == 201, sent.text
+    # agent1 reads Chinese, bob English: the customer's language decides a public reply
+    assert sent.json()["message"]["body"] == (
+        f"Hi Bob, ticket #{ticket['number']} refunded. Agent1"
+    )
+    by_customer = await api.call(
+        "bob",
+        "POST",
+        f"/v1/tickets/{ticket['id']}/messages",
+        json={"canned_response_id": canned.json()["id"]},
+    )
+    assert (by_customer.status_code, by_customer.json()["error"]["code"]) == (403, "staff_only")
