@@ -17,7 +17,10 @@ from typing import Any
 
 from devstack.servers import ProcessSpec, free_port, http_probe, start_all, stop_all
 from devstack.stack import servers_on_free_ports, worker_probe
-from shared.settings import DEV_MEILI_MASTER_KEY, Environment, Settings
+from shared.auth import Principal, issue_token
+from shared.clock import utcnow
+from shared.enums import Role
+from shared.settings import DEV_JWT_SECRET, DEV_MEILI_MASTER_KEY, Environment, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -49,6 +52,9 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
             "environment": Environment.TEST.value,
             "mongodb_db": "bench",
             "intake_url": f"http://127.0.0.1:{intake_port}",
+            # pinned, so that the tokens the benchmark mints are the ones intake accepts
+            # whatever JWT_SECRET the calling shell may have set
+            "jwt_secret": DEV_JWT_SECRET,
         }
         settings = Settings.model_validate(values)
         # the child processes read the same settings from their environment
@@ -91,6 +97,33 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
             )
         finally:
             stop_all(processes)
+
+
+def bearer(settings: Settings, principal: Principal) -> dict[str, str]:
+    """Headers of a caller with a valid token for `principal` (no login round trip)."""
+    return {"Authorization": f"Bearer {issue_token(principal, settings=settings, now=utcnow())}"}
+
+
+def customer_headers(settings: Settings, count: int, *, tag: str = "c") -> list[dict[str, str]]:
+    """Bearer headers of `count` distinct customers (minted up front, outside any timing).
+
+    One customer per ticket filed keeps what a benchmark measures free of what the product
+    does per customer: its rate limit (20/s, bursts of 60), the merge of a customer's
+    near-identical titles within a day, and the escalation of a customer's third ticket of
+    a category within a week.
+    """
+    return [
+        bearer(
+            settings,
+            Principal(
+                id=f"bench-{tag}{index:06d}",
+                role=Role.CUSTOMER,
+                name=f"Bench customer {index}",
+                email=f"bench-{tag}{index:06d}@example.com",
+            ),
+        )
+        for index in range(count)
+    ]
 
 
 @dataclass(frozen=True)
