@@ -69,7 +69,7 @@ async def test_starting_a_ticket_workflow_twice_keeps_one_run(
     handle = temporal.get_workflow_handle(ticket_workflow_id(ticket["id"]))
     first_run = (await handle.describe()).run_id
     await lifecycle.start_ticket_workflow(
-        temporal=temporal, db=db, task_queue=settings.temporal_task_queue, document=stored
+        temporal=temporal, task_queue=settings.temporal_task_queue, document=stored
     )
     assert (await handle.describe()).run_id == first_run
     count = 0

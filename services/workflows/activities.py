@@ -89,7 +89,14 @@ class TicketActivities:
         # The seq guard keeps a late retry of an older event from moving the ticket back.
         await self._db[collections.TICKETS].update_one(
             {"_id": event.ticket_id, "last_event_seq": {"$lt": event.seq}},
-            {"$set": {**restore_dates(write.projection), "last_event_seq": event.seq}},
+            {
+                "$set": {
+                    **restore_dates(write.projection),
+                    "last_event_seq": event.seq,
+                    # The workflow runs: intake's sweeper leaves this ticket alone.
+                    "workflow.started": True,
+                }
+            },
         )
 
     @activity.defn

@@ -21,10 +21,9 @@ log = logging.getLogger("helpdesk.intake.lifecycle")
 START_TIMEOUT = timedelta(seconds=5)
 
 
-async def start_ticket_workflow(
-    *, temporal: Client, db: Database, task_queue: str, document: Document
-) -> None:
-    """Start the ticket's workflow; starting one that already exists is a no-op."""
+async def start_ticket_workflow(*, temporal: Client, task_queue: str, document: Document) -> None:
+    """Start the ticket's workflow; starting one that already exists is a no-op. The
+    workflow's first recorded event marks the ticket as started (one write fewer here)."""
     start = service.ticket_start(document=document)
     with contextlib.suppress(WorkflowAlreadyStartedError):  # it ran and completed already
         await temporal.start_workflow(
@@ -37,7 +36,6 @@ async def start_ticket_workflow(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             rpc_timeout=START_TIMEOUT,
         )
-    await service.mark_workflow_started(db=db, ticket_id=start.ticket_id)
 
 
 async def sweep_once(*, temporal: Client, db: Database, task_queue: str) -> int:
@@ -45,9 +43,9 @@ async def sweep_once(*, temporal: Client, db: Database, task_queue: str) -> int:
     cutoff = datetime.now(UTC) - service.SWEEP_GRACE
     started = 0
     for document in await service.tickets_without_workflow(db=db, created_before=cutoff):
-        await start_ticket_workflow(
-            temporal=temporal, db=db, task_queue=task_queue, document=document
-        )
+        await start_ticket_workflow(temporal=temporal, task_queue=task_queue, document=document)
+        # Marked here too: a workflow whose worker is down has recorded nothing yet.
+        await service.mark_workflow_started(db=db, ticket_id=document["_id"])
         started += 1
     return started
 

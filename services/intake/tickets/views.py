@@ -142,7 +142,7 @@ async def create_ticket(
     # Accepted once stored; if Temporal is unreachable, the sweeper starts the workflow.
     try:
         await lifecycle.start_ticket_workflow(
-            temporal=temporal, db=db, task_queue=settings.temporal_task_queue, document=document
+            temporal=temporal, task_queue=settings.temporal_task_queue, document=document
         )
     except (RPCError, RuntimeError) as exc:  # RuntimeError: the client could not connect
         log.warning("ticket %s stored; workflow start deferred to the sweeper: %s", ticket_id, exc)
