@@ -28,6 +28,7 @@ def create_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
         settings.mongodb_url,
         tz_aware=True,
         serverSelectionTimeoutMS=int(settings.readiness_timeout_seconds * 1000) * 5,
+        connectTimeoutMS=5_000,
         appname="helpdesk",
     )
 

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # Signs the access tokens every service accepts (HS256).
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     access_token_minutes: int = 60
+    # How long a staff account's role, groups and active flag are cached by a service.
+    staff_account_cache_seconds: float = 30.0
 
     # Per caller (user, API key or, before login, client address): a token bucket.
     rate_limit_per_second: float = 20.0

@@ -2,12 +2,16 @@
 filing for customers, and hostile input."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from temporalio.worker import Worker
 
 from shared import collections
-from tests.intake_support import Api
+from shared.mongo import Database
+from tests.conftest import Servers
+from tests.intake_support import Api, running_api
 
 
 async def _ids(api: Api, caller: str, query: str) -> list[str]:
@@ -178,4 +182,66 @@ async def test_bad_bodies_change_nothing(api: Api, body: dict[str, Any], code: s
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code
+    assert await api.db[collections.TICKETS].count_documents({}) == 0
+
+
+@pytest.mark.parametrize("q", ["²", "99999999999999999999", "#" + "9" * 30, "٣"])
+async def test_odd_numbers_in_search_are_just_text(api: Api, q: str) -> None:
+    await api.file("alice")
+    response = await api.call("alice", "GET", "/v1/tickets", params={"q": q})
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == []
+
+
+async def test_cursor_with_an_out_of_range_number_is_refused(api: Api) -> None:
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps(["v", 10**30, "x"]).encode()).decode()
+    response = await api.call("alice", "GET", f"/v1/tickets?sort=number&cursor={forged}")
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_cursor")
+
+
+async def test_client_systems_file_for_customers_without_email(api: Api) -> None:
+    created = await api.call("admin", "POST", "/v1/admin/api-keys", json={"name": "app"})
+    key = {"X-API-Key": created.json()["key"]}
+    body = {"type": "product", "category": "pricing", "title": "Price?", "description": "?"}
+    for external_id in ("app-1", "app-2"):
+        response = await api.client.post(
+            "/v1/tickets", json={**body, "customer": {"external_id": external_id}}, headers=key
+        )
+        assert response.status_code == 201, response.text
+    assert await api.db[collections.USERS].count_documents({"external_id": {"$exists": True}}) == 2
+
+
+async def test_deactivated_agent_loses_access_with_a_token_still_valid(
+    servers: Servers, db: Database, worker: Worker
+) -> None:
+    uncached = servers.settings(
+        staff_account_cache_seconds=0.0,
+        mongodb_db=db.name,
+        temporal_task_queue=worker.task_queue,
+    )
+    async for api in running_api(uncached, db):
+        ticket = await api.file("alice")
+        assert (await api.call("agent1", "GET", f"/v1/tickets/{ticket['id']}")).status_code == 200
+        response = await api.call("admin", "DELETE", f"/v1/admin/agents/{api.ids['agent1']}")
+        assert response.status_code in (200, 204), response.text
+        refused = await api.call("agent1", "GET", f"/v1/tickets/{ticket['id']}")
+        assert (refused.status_code, refused.json()["error"]["code"]) == (401, "account_disabled")
+
+
+async def test_huge_bodies_are_refused_before_they_are_read(api: Api) -> None:
+    huge = b'{"title": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    declared = await api.client.post(
+        "/v1/tickets", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert (declared.status_code, declared.json()["error"]["code"]) == (413, "payload_too_large")
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
+        for _ in range(40):
+            yield b"x" * 65536
+
+    streamed = await api.client.post("/v1/tickets", content=chunked())
+    assert streamed.status_code == 413
     assert await api.db[collections.TICKETS].count_documents({}) == 0

@@ -63,7 +63,8 @@ def install_audit_log(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.method not in READ_METHODS:
+        # A 503 means the database or Temporal is down: writing the entry would only wait.
+        if request.method not in READ_METHODS and response.status_code != 503:
             db: Database = request.app.state.db
             try:
                 await db[collections.AUDIT_LOG].insert_one(

@@ -51,6 +51,9 @@ async def get_principal(
         principal = await auth_service.principal_for_api_key(db=db, key=api_key, now=utcnow())
     elif token:
         principal = read_token(token, settings=settings)
+        if principal.is_staff:  # privileges come from the account as it is now
+            accounts: auth_service.StaffAccounts = request.app.state.staff_accounts
+            principal = await accounts.current(db=db, principal=principal)
     else:
         raise ApiError(
             401,

@@ -24,10 +24,14 @@ from services.intake.tickets.conversation import router as conversation_router
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
 from shared.app import base_state, service_app
+from shared.body_limit import BodyLimit
 from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
 
 log = logging.getLogger("helpdesk.intake")
+
+# JSON bodies: a description of 20,000 characters is about 80 KB even fully escaped.
+MAX_JSON_BODY_BYTES = 1024 * 1024
 
 # Every repository of intake that owns indexes (each function is idempotent).
 INDEXES = (
@@ -76,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 burst=resolved.login_attempts_per_minute,
             )
             app.state.orders = MongoOrders(app.state.db)
+            app.state.staff_accounts = auth_service.StaffAccounts(
+                ttl=resolved.staff_account_cache_seconds
+            )
             app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
             app.state.readiness_checks["temporal"] = lambda: check_temporal(
                 temporal, resolved.readiness_timeout_seconds
@@ -98,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     audit.install_audit_log(app)
+    # Outermost: a body over the cap is refused before anything reads it.
+    app.add_middleware(BodyLimit, max_bytes=MAX_JSON_BODY_BYTES, exempt=("/v1/attachments",))
     app.include_router(auth_router)
     app.include_router(tickets_router)
     app.include_router(canned_router)

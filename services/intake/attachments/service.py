@@ -4,6 +4,7 @@
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
@@ -102,22 +103,21 @@ async def read_content(*, db: Database, attachment: Document) -> AsyncIterator[b
         await stream.close()
 
 
-async def link_attachments(
-    *,
-    db: Database,
-    attachment_ids: list[str],
-    principal: Principal,
-    ticket_id: str,
-    internal: bool = False,
-) -> None:
-    """Link the caller's own uploads to a ticket, all or none; 422 `unknown_attachment`
-    names the ids that do not exist, are someone else's or are linked to another ticket.
-    Files of an internal note (`internal`) are for staff only."""
+def _linkable(attachment_ids: list[str], principal: Principal) -> tuple[dict[str, Any], Any]:
     wanted = {raw: _object_id(raw) for raw in dict.fromkeys(attachment_ids)}
     linkable = {
         "_id": {"$in": [file_id for file_id in wanted.values() if file_id is not None]},
         "metadata.uploaded_by": principal.id,
     }
+    return wanted, linkable
+
+
+async def check_attachments(
+    *, db: Database, attachment_ids: list[str], principal: Principal, ticket_id: str
+) -> None:
+    """422 `unknown_attachment` naming the ids that do not exist, are someone else's or are
+    linked to another ticket; changes nothing."""
+    wanted, linkable = _linkable(attachment_ids, principal)
     found = _files(db).find(
         {**linkable, "metadata.ticket_id": {"$in": [None, ticket_id]}}, projection={"_id": 1}
     )
@@ -130,9 +130,24 @@ async def link_attachments(
             "Some attachments do not exist, belong to someone else or are on another ticket.",
             {"attachment_ids": bad},
         )
-    if ok:
-        # `ticket_id: None` again: a concurrent link to another ticket is never overwritten.
-        await _files(db).update_many(
-            {**linkable, "metadata.ticket_id": None},
-            {"$set": {"metadata.ticket_id": ticket_id, "metadata.internal": internal}},
-        )
+
+
+async def link_attachments(
+    *,
+    db: Database,
+    attachment_ids: list[str],
+    principal: Principal,
+    ticket_id: str,
+    internal: bool = False,
+) -> None:
+    """Link the caller's own uploads to a ticket, all or none (see `check_attachments`).
+    Files of an internal note (`internal`) are for staff only."""
+    await check_attachments(
+        db=db, attachment_ids=attachment_ids, principal=principal, ticket_id=ticket_id
+    )
+    _, linkable = _linkable(attachment_ids, principal)
+    # `ticket_id: None` again: a concurrent link to another ticket is never overwritten.
+    await _files(db).update_many(
+        {**linkable, "metadata.ticket_id": None},
+        {"$set": {"metadata.ticket_id": ticket_id, "metadata.internal": internal}},
+    )

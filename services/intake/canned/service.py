@@ -20,7 +20,8 @@ from shared.errors import ApiError
 from shared.mongo import Database, Document
 
 PLACEHOLDERS = ("customer_name", "ticket_number", "agent_name")
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# No nested quantifiers over the same characters: matching stays linear on hostile bodies.
+PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 GLOBAL = "global"  # the `group` filter value of responses that belong to no group
 
@@ -38,7 +39,7 @@ def check_placeholders(*, bodies: Mapping[Language, str]) -> None:
         {
             name
             for text in bodies.values()
-            for name in PLACEHOLDER.findall(text)
+            for name in (found.strip() for found in PLACEHOLDER.findall(text))
             if name not in PLACEHOLDERS
         }
     )
@@ -53,7 +54,7 @@ def check_placeholders(*, bodies: Mapping[Language, str]) -> None:
 
 def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
     """`text` with each placeholder that has a value replaced; the others left as written."""
-    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1).strip(), match.group(0)), text)
 
 
 def pick_body(canned: Document, language: str) -> tuple[str, str]:

@@ -257,9 +257,11 @@ async def perform(
             request=update_request,
             wait=wait,
         )
-    except ApiError:
+    except ApiError as exc:
         message_id = getattr(update_request, "message_id", None)
-        if message_id:  # the ticket refused it: its message must not linger
+        # Refused: its message will never be recorded. After a 503 the update may still
+        # land, so the message stays (shown only once the history names it).
+        if message_id and exc.status < 500:
             await messages.delete_message(db=db, message_id=message_id)
         raise
     after = await service.find_ticket(db=db, ticket_id=ticket_id)

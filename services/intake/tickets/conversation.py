@@ -94,8 +94,11 @@ async def post_message(
             ),
             wait=settings.workflow_update_timeout_seconds,
         )
-    except ApiError:
-        await messages.delete_message(db=db, message_id=document["_id"])
+    except ApiError as exc:
+        # Refused: it will never be recorded. After a 503 the update may still land, so
+        # the message stays (shown only once the history names it).
+        if exc.status < 500:
+            await messages.delete_message(db=db, message_id=document["_id"])
         raise
     after = await service.find_ticket(db=db, ticket_id=ticket_id)
     assert after is not None

@@ -38,6 +38,9 @@ SORT_FIELDS = {
     "number": "number",
 }
 UNASSIGNED = "none"
+# "#1234" or "1234": ASCII digits only, and few enough to fit MongoDB's 64-bit integers.
+TICKET_NUMBER = re.compile(r"#?([0-9]{1,18})")
+INT64 = 2**63
 
 
 @dataclass
@@ -95,8 +98,8 @@ def filter_clauses(filters: TicketFilters) -> list[dict[str, Any]]:
     if filters.q:
         text = re.compile(re.escape(filters.q.strip()), re.IGNORECASE)
         either: list[dict[str, Any]] = [{"title": text}, {"description": text}]
-        if filters.q.strip().lstrip("#").isdigit():
-            either.append({"number": int(filters.q.strip().lstrip("#"))})
+        if number := TICKET_NUMBER.fullmatch(filters.q.strip()):
+            either.append({"number": int(number.group(1))})
         clauses.append({"$or": either})
     return clauses
 
@@ -125,6 +128,8 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
             value = datetime.fromisoformat(value)
         elif kind != "v" or not (value is None or isinstance(value, int | float | str)):
             raise ValueError(kind)
+        if isinstance(value, int) and not -INT64 <= value < INT64:
+            raise ValueError(value)
         if not isinstance(ticket_id, str):
             raise ValueError(ticket_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:

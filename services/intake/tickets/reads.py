@@ -35,6 +35,8 @@ def _history_for(principal: Principal, events: list[Document]) -> list[Document]
         {
             **event,
             "data": {k: v for k, v in event.get("data", {}).items() if k not in STAFF_ONLY_DATA},
+            # Why an agent escalated, re-prioritised or closed is the desk's own note.
+            "reason": event.get("reason") if event["actor"]["role"] == "customer" else None,
         }
         for event in events
         if event["action"] not in STAFF_ONLY_ACTIONS

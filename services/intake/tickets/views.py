@@ -1,5 +1,6 @@
 """Ticket routes (API.md): file a ticket, list tickets, read one."""
 
+import asyncio
 import hashlib
 import logging
 from datetime import datetime
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from temporalio.service import RPCError
 
 from services.intake import audit
-from services.intake.attachments.service import link_attachments
+from services.intake.attachments.service import check_attachments, link_attachments
 from services.intake.auth import service as auth_service
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
 from services.intake.tickets import access, lifecycle, messages, queries, reads, service
@@ -116,8 +117,8 @@ async def create_ticket(
             return _replay(existing, idempotency["fingerprint"], response)
     submitter, source = await _submitter(db=db, principal=principal, body=body)
     ticket_id = service.new_ticket_id()
-    if body.attachment_ids:
-        await link_attachments(
+    if body.attachment_ids:  # checked now, linked once the ticket is stored
+        await check_attachments(
             db=db, attachment_ids=body.attachment_ids, principal=principal, ticket_id=ticket_id
         )
     number = await service.next_ticket_number(db=db)
@@ -139,12 +140,20 @@ async def create_ticket(
         assert existing is not None
         return _replay(existing, idempotency["fingerprint"], response)
     audit.note(request, ticket_id=ticket_id, number=number)
+    if body.attachment_ids:
+        try:
+            await link_attachments(
+                db=db, attachment_ids=body.attachment_ids, principal=principal, ticket_id=ticket_id
+            )
+        except ApiError as exc:  # linked elsewhere since the check: the ticket stands
+            log.warning("ticket %s stored without attachments: %s", ticket_id, exc.details)
     # Accepted once stored; if Temporal is unreachable, the sweeper starts the workflow.
     try:
-        await lifecycle.start_ticket_workflow(
-            temporal=temporal, task_queue=settings.temporal_task_queue, document=document
-        )
-    except (RPCError, RuntimeError) as exc:  # RuntimeError: the client could not connect
+        async with asyncio.timeout(lifecycle.START_TIMEOUT.total_seconds()):
+            await lifecycle.start_ticket_workflow(
+                temporal=temporal, task_queue=settings.temporal_task_queue, document=document
+            )
+    except (RPCError, RuntimeError, TimeoutError) as exc:  # RuntimeError: could not connect
         log.warning("ticket %s stored; workflow start deferred to the sweeper: %s", ticket_id, exc)
     return reads.ticket_read(document)
 
