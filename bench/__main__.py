@@ -6,12 +6,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench import intake, open_tickets, sla_lag
+from bench import actions, intake, open_tickets, sla_lag
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
     "intake": intake.main,
     "sla_lag": sla_lag.main,
     "open_tickets": open_tickets.main,
+    "actions": actions.main,
 }
 
 

@@ -153,6 +153,15 @@ class LoadResult:
         }
 
 
+def combined(results: list[LoadResult]) -> LoadResult:
+    """Several rounds of one load as one: their counts, their seconds and every latency."""
+    return LoadResult(
+        count=sum(result.count for result in results),
+        seconds=sum(result.seconds for result in results),
+        latencies_ms=[latency for result in results for latency in result.latencies_ms],
+    )
+
+
 async def run_load(
     operation: Callable[[int], Awaitable[object]],
     *,

@@ -1,10 +1,11 @@
 """`open_tickets`: many open tickets held by one worker.
 
-OPEN_TICKETS tickets (default 10,000) are filed through intake and left open; then the
-worker's resident memory is read, and an update (an internal note) is sent to tickets
-filed first, long evicted from the worker's workflow cache (cold: the worker replays the
-ticket's history before applying it). Baseline in the same run: the same update on a
-ticket the worker has just touched (hot, in cache).
+OPEN_TICKETS tickets (default 10,000) are filed through intake, each by its own customer
+with a bearer token, and left open; then the worker's resident memory is read, and an
+update (an internal note) is sent to tickets filed first, long evicted from the worker's
+workflow cache (cold: the worker replays the ticket's history before applying it).
+Baseline in the same run: the same update on a ticket the worker has just touched (hot,
+in cache).
 """
 
 import asyncio
@@ -15,7 +16,7 @@ import uuid
 
 import httpx
 
-from bench.common import percentiles, private_stack, run_load, write_result
+from bench.common import customer_headers, percentiles, private_stack, run_load, write_result
 from shared import collections
 from shared.enums import Role, Visibility
 from shared.mongo import create_mongo_client, get_database
@@ -37,11 +38,13 @@ async def main() -> dict[str, object]:
         db = get_database(mongo, settings)
         temporal = await connect_temporal(settings)
         ids: list[str] = []
+        customers = customer_headers(settings, COUNT)
         async with httpx.AsyncClient(base_url=settings.intake_url, timeout=60) as http:
 
             async def file(index: int) -> None:
                 response = await http.post(
                     "/v1/tickets",
+                    headers=customers[index],
                     json={
                         "type": "product",
                         "category": "features",
