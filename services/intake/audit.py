@@ -1,13 +1,13 @@
 """The audit log (K2): every request that changes something, who sent it and how it ended."""
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
-from fastapi import FastAPI, Request, Response
+from fastapi import Request
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import PyMongoError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import collections
 from shared.auth import Principal
@@ -55,21 +55,36 @@ def audit_entry(request: Request, status: int) -> Document:
     }
 
 
-def install_audit_log(app: FastAPI) -> None:
-    """Write an audit entry for every request to `app` that may change something."""
+class AuditLog:
+    """ASGI middleware: an audit entry for every request that may change something, written
+    before the last byte of its answer leaves (a plain ASGI wrapper: no per-request task)."""
 
-    @app.middleware("http")
-    async def _audit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        # A 503 means the database or Temporal is down: writing the entry would only wait.
-        if request.method not in READ_METHODS and response.status_code != 503:
-            db: Database = request.app.state.db
-            try:
-                await db[collections.AUDIT_LOG].insert_one(
-                    audit_entry(request, response.status_code)
-                )
-            except PyMongoError as exc:  # the change itself stands; say so loudly
-                log.error("audit entry not written for %s %s: %s", request.method, request.url, exc)
-        return response
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+            await self._app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_and_audit(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                await _write(Request(scope), status)
+            await send(message)
+
+        await self._app(scope, receive, send_and_audit)
+
+
+async def _write(request: Request, status: int) -> None:
+    # A 503 means the database or Temporal is down: writing the entry would only wait.
+    if status == 503:
+        return
+    db: Database = request.app.state.db
+    try:
+        await db[collections.AUDIT_LOG].insert_one(audit_entry(request, status))
+    except PyMongoError as exc:  # the change itself stands; say so loudly
+        log.error("audit entry not written for %s %s: %s", request.method, request.url, exc)

@@ -1,4 +1,5 @@
-"""Dependencies of the intake routes, built once in the lifespan and kept on app.state."""
+"""Dependencies of the intake routes, built once in the lifespan and kept on app.state.
+(All `async def`: FastAPI runs a plain function dependency in its thread pool.)"""
 
 from typing import Annotated
 
@@ -16,17 +17,17 @@ from shared.mongo import Database
 from shared.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
 
@@ -71,13 +72,13 @@ async def get_principal(
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def get_staff(principal: CurrentUser) -> Principal:
+async def get_staff(principal: CurrentUser) -> Principal:
     if not principal.is_staff:
         raise ApiError(403, "staff_only", "Only agents, managers and admins may do this.")
     return principal
 
 
-def get_admin(principal: CurrentUser) -> Principal:
+async def get_admin(principal: CurrentUser) -> Principal:
     if principal.api_key_id is not None or principal.role is not Role.ADMIN:
         raise ApiError(403, "admin_only", "Only an admin may do this.")
     return principal

@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customers file and follow tickets; agents act on them; admins configure.",
         lifespan=lifespan,
     )
-    audit.install_audit_log(app)
+    app.add_middleware(audit.AuditLog)
     # Outermost: a body over the cap is refused before anything reads it.
     app.add_middleware(BodyLimit, max_bytes=MAX_JSON_BODY_BYTES, exempt=("/v1/attachments",))
     app.include_router(auth_router)

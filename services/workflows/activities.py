@@ -1,5 +1,6 @@
 """Activities of the ticket workflow: the only code of the worker that touches MongoDB."""
 
+import asyncio
 import contextlib
 import difflib
 import logging
@@ -71,9 +72,13 @@ class TicketActivities:
     @activity.defn
     async def load_config(self) -> DeskConfig:
         """The SLA policy and desk settings an admin stored, or the defaults."""
-        settings = self._db[collections.SETTINGS]
-        policy = await settings.find_one({"_id": SLA_POLICY_ID}, projection={"_id": 0})
-        desk = await settings.find_one({"_id": DESK_SETTINGS_ID}, projection={"_id": 0})
+        stored = {
+            document.pop("_id"): document
+            async for document in self._db[collections.SETTINGS].find(
+                {"_id": {"$in": [SLA_POLICY_ID, DESK_SETTINGS_ID]}}
+            )
+        }
+        policy, desk = stored.get(SLA_POLICY_ID), stored.get(DESK_SETTINGS_ID)
         return DeskConfig(
             sla=SlaPolicy.model_validate(policy) if policy else DEFAULT_SLA_POLICY,
             desk=DeskSettings.model_validate(desk) if desk else DeskSettings(),
@@ -84,10 +89,14 @@ class TicketActivities:
         """Append one transition to the ticket's history and project the ticket after it."""
         event = write.event
         document = {"_id": event.event_id, **event.model_dump(mode="python")}
-        with contextlib.suppress(DuplicateKeyError):  # a retry of a write that had landed
-            await self._db[collections.TICKET_EVENTS].insert_one(document)
+
+        async def append() -> None:
+            with contextlib.suppress(DuplicateKeyError):  # a retry of a write that had landed
+                await self._db[collections.TICKET_EVENTS].insert_one(document)
+
+        # Both writes at once: each is idempotent, and a failure of either retries both.
         # The seq guard keeps a late retry of an older event from moving the ticket back.
-        await self._db[collections.TICKETS].update_one(
+        projected = self._db[collections.TICKETS].update_one(
             {"_id": event.ticket_id, "last_event_seq": {"$lt": event.seq}},
             {
                 "$set": {
@@ -98,6 +107,7 @@ class TicketActivities:
                 }
             },
         )
+        await asyncio.gather(append(), projected)
 
     @activity.defn
     async def notify(self, notification: Notification) -> None:

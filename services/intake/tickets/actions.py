@@ -250,7 +250,7 @@ async def perform(
     update_request = await action.build(context, body)
     audit.note(request, action=name, body=body.model_dump(mode="json"))
     try:
-        await run_update(
+        state = await run_update(
             temporal=temporal,
             ticket_id=ticket_id,
             update=action.update,
@@ -264,9 +264,7 @@ async def perform(
         if message_id and exc.status < 500:
             await messages.delete_message(db=db, message_id=message_id)
         raise
-    after = await service.find_ticket(db=db, ticket_id=ticket_id)
-    assert after is not None
-    return reads.ticket_read(after)
+    return reads.ticket_after(ticket, state)
 
 
 _OPTIONAL_BODY = Body(None)

@@ -85,7 +85,7 @@ async def post_message(
     await messages.insert_message(db=db, document=document)
     audit.note(request, message_id=document["_id"], visibility=body.visibility.value)
     try:
-        await run_update(
+        state = await run_update(
             temporal=temporal,
             ticket_id=ticket_id,
             update=UpdateName.ADD_MESSAGE,
@@ -100,9 +100,7 @@ async def post_message(
         if exc.status < 500:
             await messages.delete_message(db=db, message_id=document["_id"])
         raise
-    after = await service.find_ticket(db=db, ticket_id=ticket_id)
-    assert after is not None
     return MessagePosted(
         message=MessageRead.model_validate({**document, "id": document["_id"]}),
-        ticket=reads.ticket_read(after),
+        ticket=reads.ticket_after(ticket, state),
     )

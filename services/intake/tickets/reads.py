@@ -4,8 +4,11 @@
 from typing import Any
 
 from services.intake.tickets.models import StaffView, TicketDetail, TicketRead
+from services.workflows.projection import ticket_projection
 from shared.auth import Principal
+from shared.clock import utcnow
 from shared.mongo import Document
+from shared.tickets import TicketState
 
 # History steps that are the desk's own business: a customer's history skips them.
 STAFF_ONLY_ACTIONS = frozenset(
@@ -26,6 +29,14 @@ STAFF_ONLY_DATA = frozenset({"strategy", "detail"})
 
 def ticket_read(document: Document) -> TicketRead:
     return TicketRead.model_validate({**document, "id": document["_id"]})
+
+
+def ticket_after(document: Document, state: TicketState) -> TicketRead:
+    """The ticket as an update left it: the stored document with the workflow's state (the
+    source of truth) projected over it, as its activity projects it; no second read."""
+    if state.config is None:  # a ticket from before the lifecycle: its document is all
+        return ticket_read(document)
+    return ticket_read({**document, **ticket_projection(state, utcnow())})
 
 
 def _history_for(principal: Principal, events: list[Document]) -> list[Document]:
