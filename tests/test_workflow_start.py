@@ -39,7 +39,7 @@ async def test_ticket_filed_while_temporal_is_down_is_accepted_then_swept(
 
     # Pretend the grace period has passed, then sweep with Temporal reachable again.
     await db[collections.TICKETS].update_one(
-        {"_id": ticket["id"]}, {"$set": {"created_at": utcnow() - timedelta(minutes=1)}}
+        {"_id": ticket["id"]}, {"$set": {"created_at": utcnow() - timedelta(minutes=5)}}
     )
     swept = await lifecycle.sweep_once(
         temporal=temporal, db=db, task_queue=settings.temporal_task_queue

@@ -270,4 +270,6 @@ async def get_history(*, db: Database, ticket_id: str) -> list[Document]:
     return [event async for event in cursor]
 
 
-SWEEP_GRACE = timedelta(seconds=5)
+# A stored ticket is swept once its workflow has shown no sign of life for this long; long
+# enough that a worker with a backlog is not taken for a start that never happened.
+SWEEP_GRACE = timedelta(minutes=1)
