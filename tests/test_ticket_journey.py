@@ -1,5 +1,7 @@
 """A ticket's whole life through the HTTP API, as its customer and its agent live it."""
 
+from datetime import datetime
+
 import pytest
 
 from shared import collections
@@ -59,6 +61,13 @@ async def test_from_filing_to_confirmation_with_a_rating(api: Api) -> None:
     assert closed["status"] == "closed"
     assert closed["close_reason"] == "confirmed"
     assert closed["rating"] == {"score": 5, "comment": "快！"}
+    # Durations exclude the time the ticket waited on the customer.
+    assert closed["first_response_seconds"] is not None
+    assert closed["first_response_seconds"] == closed["sla"]["response"]["elapsed_seconds"]
+    resolved_at = datetime.fromisoformat(closed["resolved_at"])
+    wall = (resolved_at - datetime.fromisoformat(closed["created_at"])).total_seconds()
+    assert 0 < closed["resolution_seconds"] < wall
+    assert closed["sla"]["paused_seconds"] > 0
 
     # What each side sees of the conversation and the history.
     agent_view = await api.detail("agent1", ticket["id"])

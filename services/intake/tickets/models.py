@@ -60,6 +60,10 @@ class SlaClockRead(BaseModel):
     met_at: datetime | None = None
     breached_at: datetime | None = None
     warned_at: datetime | None = None
+    stopped_at: datetime | None = None
+    target_seconds: int | None = None
+    # Working time on this clock (paused time excluded), as of the ticket's last change.
+    elapsed_seconds: float | None = None
 
 
 class SlaRead(BaseModel):
@@ -95,6 +99,18 @@ class TicketRead(BaseModel):
     merged_into: str | None
     rating: Rating | None
     sla: SlaRead
+    # A1's durations, paused time excluded: until the first agent reply, until resolution.
+    first_response_seconds: float | None = None
+    resolution_seconds: float | None = None
+
+    @model_validator(mode="after")
+    def _durations(self) -> "TicketRead":
+        response, resolution = self.sla.response, self.sla.resolution
+        if response.stopped_at is not None and self.first_response_at is not None:
+            self.first_response_seconds = response.elapsed_seconds
+        if resolution.stopped_at is not None and self.resolved_at is not None:
+            self.resolution_seconds = resolution.elapsed_seconds
+        return self
 
 
 class ActorRead(BaseModel):
