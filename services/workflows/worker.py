@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import signal
+import sys
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -29,6 +30,10 @@ def build_worker(client: Client, db: Database, task_queue: str) -> Worker:
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The workflow sandbox imports the workflow module afresh for every workflow it starts;
+    # without cached bytecode (PYTHONDONTWRITEBYTECODE) it would compile the source each
+    # time, a quarter of the worker's CPU when tickets are filed quickly.
+    sys.dont_write_bytecode = False
     settings = Settings()
     mongo = create_mongo_client(settings)
     db = get_database(mongo, settings)
