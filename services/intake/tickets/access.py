@@ -4,6 +4,7 @@ staff their groups' tickets, managers and admins all. Unseen tickets are 404, ne
 from typing import Any
 
 from shared.auth import Principal
+from shared.enums import TicketStatus
 from shared.errors import ApiError
 from shared.mongo import Document
 
@@ -52,3 +53,9 @@ def visible(principal: Principal, ticket: Document | None, ticket_id: str) -> Do
     if ticket is None or not can_see(principal, ticket):
         raise not_found(ticket_id)
     return ticket
+
+
+def ensure_open(ticket: Document) -> None:
+    """409 `ticket_closed` for a closed ticket: read-only forever (K2)."""
+    if ticket["status"] == TicketStatus.CLOSED:
+        raise ApiError(409, "ticket_closed", f"Ticket #{ticket['number']} is closed and read-only.")

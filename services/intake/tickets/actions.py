@@ -242,8 +242,7 @@ async def perform(
         raise ApiError(403, "staff_only", f"Only agents may {name} a ticket.")
     if action.roles is not None and principal.role not in action.roles:
         raise ApiError(403, "not_permitted", f"A {principal.role} may not {name} a ticket.")
-    if ticket["status"] == TicketStatus.CLOSED:
-        raise ApiError(409, "ticket_closed", f"Ticket #{ticket['number']} is closed and read-only.")
+    access.ensure_open(ticket)
     context = Context(
         db=db, principal=principal, actor=acting_user(principal, ticket), ticket=ticket
     )

@@ -14,7 +14,7 @@ from services.intake.tickets.actions import acting_user
 from services.intake.tickets.models import MessageCreate, MessageRead, TicketRead
 from services.intake.tickets.workflow_calls import run_update
 from shared.clock import utcnow
-from shared.enums import TicketStatus, Visibility
+from shared.enums import Visibility
 from shared.errors import ApiError
 from shared.ticket_updates import AddMessageRequest, UpdateName
 
@@ -46,8 +46,7 @@ async def post_message(
         raise ApiError(403, "staff_only", "Internal notes are for agents only.")
     if not principal.is_staff and body.canned_response_id is not None:
         raise ApiError(403, "staff_only", "Canned responses are for agents only.")
-    if ticket["status"] == TicketStatus.CLOSED:
-        raise ApiError(409, "ticket_closed", f"Ticket #{ticket['number']} is closed and read-only.")
+    access.ensure_open(ticket)
     actor = acting_user(principal, ticket)
     text = body.body
     if body.canned_response_id is not None:
