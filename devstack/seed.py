@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING
 
 from services.intake.canned.models import CannedResponseCreate
 from services.intake.canned.service import new_canned_document
 from services.intake.users.service import ensure_indexes as ensure_user_indexes
 from services.intake.users.service import hash_password
+from services.knowledge.articles.service import import_articles
 from shared import collections
 from shared.enums import LABELS, StandardGroup
 from shared.mongo import Database
@@ -96,21 +96,7 @@ async def seed_demo_data(db: Database, settings: Settings) -> bool:
             {"email": user["email"]}, {"$setOnInsert": document}, upsert=True
         )
     articles = json.loads((DATA / "faq.json").read_text(encoding="utf-8"))
-    await db[collections.FAQ_ARTICLES].create_index([("slug", ASCENDING)], unique=True)
-    for article in articles:
-        document = {
-            "_id": str(ObjectId()),
-            **article,
-            "status": "published",
-            "views": 0,
-            "helpful": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
-        del document["slug"]
-        await db[collections.FAQ_ARTICLES].update_one(
-            {"slug": article["slug"]}, {"$setOnInsert": document}, upsert=True
-        )
+    await import_articles(db=db, articles=articles, now=now)
     await _seed_orders(db)
     await _seed_canned_responses(db, now)
     await db[META].insert_one({**SEED_MARKER, "at": now})

@@ -16,3 +16,5 @@ TICKET_MESSAGES = "ticket_messages"  # intake: public replies and internal notes
 CANNED_RESPONSES = "canned_responses"  # intake: reply templates (SPEC F2)
 ORDERS = "orders"  # read by intake through one adapter; a real order system can replace it
 ATTACHMENTS_BUCKET = "attachments"  # intake: GridFS bucket of uploaded files
+SOLUTIONS = "solutions"  # knowledge: typical cases from resolved tickets (agents only)
+KNOWLEDGE_EVENTS = "knowledge_events"  # knowledge: searches, suggestions, opens, votes

@@ -26,6 +26,7 @@ from tests.lifecycle_support import Desk, running_desk
 
 if TYPE_CHECKING:
     from tests.intake_support import Api
+    from tests.knowledge_support import Knowledge
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEILI_KEY = "test-master-key-0123456789"
@@ -127,7 +128,8 @@ async def lifespan_client(
     app: FastAPI, base_url: str, headers: dict[str, str] | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for `app` (sending `headers`), with the app's lifespan run around it."""
-    transport = httpx.ASGITransport(app=app)
+    # An unhandled error is a 500 response the test can assert on, as a real server sends.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers) as client,
@@ -141,4 +143,13 @@ async def api(settings: Settings, db: Database, worker: Worker) -> AsyncIterator
     from tests.intake_support import running_api
 
     async for running in running_api(settings, db):
+        yield running
+
+
+@pytest.fixture
+async def knowledge(settings: Settings, db: Database) -> AsyncIterator["Knowledge"]:
+    """The knowledge service on indexes of the test's own."""
+    from tests.knowledge_support import running_knowledge
+
+    async for running in running_knowledge(settings, db):
         yield running

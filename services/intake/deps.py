@@ -8,12 +8,12 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
 from services.intake.auth import service as auth_service
-from services.intake.ratelimit import RateLimiter
 from shared.auth import Principal, read_token
 from shared.clock import utcnow
 from shared.enums import Role
 from shared.errors import ApiError
 from shared.mongo import Database
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 
 

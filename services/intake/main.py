@@ -16,7 +16,6 @@ from services.intake.auth.views import router as auth_router
 from services.intake.canned import service as canned_service
 from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
-from services.intake.ratelimit import RateLimiter
 from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
 from services.intake.tickets.actions import router as ticket_actions_router
@@ -25,6 +24,7 @@ from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
 from shared.app import base_state, service_app
 from shared.body_limit import BodyLimit
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
 

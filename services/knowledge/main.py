@@ -1,13 +1,72 @@
 """Knowledge app factory: `uvicorn --factory services.knowledge.main:create_app`."""
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.knowledge import indexing
+from services.knowledge.articles.views import router as articles_router
+from services.knowledge.deflection import service as deflection_service
+from services.knowledge.deflection.views import router as deflection_router
+from services.knowledge.meili import MeiliGateway, SearchUnavailableError
+from services.knowledge.search.views import router as search_router
+from services.knowledge.solutions.views import router as solutions_router
 from shared.app import base_state, service_app
-from shared.search import check_meili, create_meili_client
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
+
+log = logging.getLogger("helpdesk.knowledge")
+
+# How often the syncer looks for pending changes when nothing woke it.
+SYNC_INTERVAL_SECONDS = 2.0
+MAX_SYNC_BACKOFF_SECONDS = 30.0
+
+
+async def keep_index_in_step(app: FastAPI, stop: asyncio.Event) -> None:
+    """Set the indexes up, then push every pending change, retrying while Meilisearch or
+    MongoDB is away (with backoff) until `stop` is set."""
+    settings: Settings = app.state.settings
+    meili: MeiliGateway = app.state.meili
+    wake: asyncio.Event = app.state.sync_wake
+    prepared = False
+    backoff = SYNC_INTERVAL_SECONDS
+    while not stop.is_set():
+        try:
+            if not prepared:
+                await indexing.ensure_mongo_indexes(db=app.state.db)
+                await deflection_service.ensure_indexes(db=app.state.db)
+                await indexing.ensure_search_indexes(
+                    meili=meili, prefix=settings.meili_index_prefix
+                )
+                prepared = True
+            wake.clear()
+            while await indexing.sync_pending(
+                db=app.state.db, meili=meili, prefix=settings.meili_index_prefix
+            ):
+                pass
+            backoff = SYNC_INTERVAL_SECONDS
+        except (SearchUnavailableError, OSError) as exc:
+            log.warning("search index not in step yet, will retry: %s", exc)
+            backoff = min(backoff * 2, MAX_SYNC_BACKOFF_SECONDS)
+        except Exception:
+            log.exception("search index sync failed, will retry")
+            backoff = min(backoff * 2, MAX_SYNC_BACKOFF_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(backoff):
+                await _first_of(stop, wake)
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    """Return once any of `events` is set."""
+    tasks = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,12 +75,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with base_state(app, settings):
-            app.state.meili = meili = create_meili_client(app.state.settings)
-            app.state.readiness_checks["meilisearch"] = lambda: check_meili(meili)
-            yield
+            resolved: Settings = app.state.settings
+            app.state.meili = meili = MeiliGateway(resolved)
+            app.state.readiness_checks["meilisearch"] = meili.healthy
+            app.state.search_limiter = RateLimiter(
+                rate=resolved.search_rate_per_second, burst=resolved.search_rate_burst
+            )
+            app.state.sync_wake = asyncio.Event()
+            stop = asyncio.Event()
+            syncer = asyncio.create_task(keep_index_in_step(app, stop))
+            try:
+                yield
+            finally:
+                stop.set()  # PyMongo may swallow a cancellation mid-operation
+                syncer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await syncer
+                await meili.close()
 
-    return service_app(
+    app = service_app(
         title="Help desk — knowledge",
         description="FAQ and solutions search, suggestions before filing, deflection figures.",
         lifespan=lifespan,
     )
+    for router in (search_router, articles_router, solutions_router, deflection_router):
+        app.include_router(router)
+    return app

@@ -8,10 +8,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from services.intake.auth import service
 from services.intake.auth.models import MeRead, TokenRead
 from services.intake.deps import CurrentUser, DbDep, SettingsDep
-from services.intake.ratelimit import RateLimiter
 from shared.auth import issue_token
 from shared.clock import utcnow
 from shared.errors import ApiError
+from shared.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 

@@ -1,0 +1,71 @@
+"""Dependencies of the knowledge routes, built once in the lifespan and kept on app.state."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer
+
+from services.knowledge.meili import MeiliGateway
+from shared.auth import Principal, read_token
+from shared.errors import ApiError
+from shared.mongo import Database
+from shared.ratelimit import RateLimiter
+from shared.settings import Settings
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def get_meili(request: Request) -> MeiliGateway:
+    meili: MeiliGateway = request.app.state.meili
+    return meili
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Database, Depends(get_db)]
+MeiliDep = Annotated[MeiliGateway, Depends(get_meili)]
+
+# Tokens come from intake (POST /v1/auth/token); every service verifies them the same way.
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+async def get_optional_principal(
+    settings: SettingsDep, token: Annotated[str | None, Security(_bearer)]
+) -> Principal | None:
+    """The caller if a valid token came with the request; anonymous otherwise."""
+    return read_token(token, settings=settings) if token else None
+
+
+OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_staff(principal: OptionalUser) -> Principal:
+    if principal is None:
+        raise ApiError(
+            401,
+            "not_authenticated",
+            "Log in at intake (POST /v1/auth/token) and send 'Authorization: Bearer …'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not principal.is_staff:
+        raise ApiError(403, "staff_only", "Only agents, managers and admins may do this.")
+    return principal
+
+
+StaffUser = Annotated[Principal, Depends(get_staff)]
+
+
+async def search_rate_limit(request: Request) -> None:
+    """Public search is limited per client address (429 with Retry-After)."""
+    limiter: RateLimiter = request.app.state.search_limiter
+    limiter.check(f"search:{request.client.host if request.client else 'unknown'}")
+
+
+SearchRateLimit = Depends(search_rate_limit)
