@@ -26,8 +26,15 @@ AGENT = Principal(id="u-agent1", role="agent", name="Agent1", groups=("frontline
 CUSTOMER = Principal(id="u-alice", role="customer", name="Alice")
 
 
-def knowledge_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"meili_index_prefix": f"t{uuid.uuid4().hex[:10]}_"})
+def knowledge_settings(settings: Settings, **overrides: object) -> Settings:
+    """Indexes of the test's own; a search rate limit no test's loop reaches unless set."""
+    values = {
+        "meili_index_prefix": f"t{uuid.uuid4().hex[:10]}_",
+        "search_rate_per_second": 1000.0,
+        "search_rate_burst": 1000,
+        **overrides,
+    }
+    return settings.model_copy(update=values)
 
 
 @dataclass
@@ -44,9 +51,9 @@ class Knowledge:
     def customer(self) -> dict[str, str]:
         return bearer(self.settings, CUSTOMER)
 
-    async def in_step(self, timeout: float = 30.0) -> None:
+    async def in_step(self, patience: float = 30.0) -> None:
         """Wait until every article and solution has reached the search index."""
-        for _ in range(int(timeout / 0.1)):
+        for _ in range(int(patience / 0.1)):
             pending = 0
             for name in (collections.FAQ_ARTICLES, collections.SOLUTIONS):
                 pending += await self.db[name].count_documents({"index_pending": {"$ne": False}})
