@@ -35,8 +35,6 @@ class Settings(BaseSettings):
     meili_master_key: SecretStr = SecretStr(DEV_MEILI_MASTER_KEY)
     # Prefix of the knowledge service's index names (tests give each test its own).
     meili_index_prefix: str = ""
-    # A suggestion at least this relevant (0–1) is posted to a new ticket as an answer.
-    auto_answer_min_score: float = 0.9
     # Public FAQ search per client address: a token bucket.
     search_rate_per_second: float = 10.0
     search_rate_burst: int = 30
