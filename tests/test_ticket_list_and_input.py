@@ -245,3 +245,17 @@ async def test_huge_bodies_are_refused_before_they_are_read(api: Api) -> None:
     streamed = await api.client.post("/v1/tickets", content=chunked())
     assert streamed.status_code == 413
     assert await api.db[collections.TICKETS].count_documents({}) == 0
+
+
+async def test_a_ticket_remembers_the_portal_session_it_was_filed_in(api: Api) -> None:
+    ticket = await api.call(
+        "alice",
+        "POST",
+        "/v1/tickets",
+        json={"type": "order", "category": "refund", "title": "Refund", "description": "d"},
+        headers={"X-Portal-Session": "portal-7"},
+    )
+    assert ticket.status_code == 201, ticket.text
+    stored = await api.db[collections.TICKETS].find_one({"_id": ticket.json()["id"]})
+    assert stored is not None
+    assert stored["source"] == {"channel": "web", "session": "portal-7"}

@@ -93,6 +93,16 @@ def _replay(existing: Document, fingerprint: str, response: Response) -> TicketR
     return reads.ticket_read(existing)
 
 
+PortalSession = Annotated[
+    str | None,
+    Header(
+        alias="X-Portal-Session",
+        max_length=100,
+        description="The portal's session id: a ticket filed after searching the FAQ (H3).",
+    ),
+]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketRead)
 async def create_ticket(
     body: TicketCreate,
@@ -103,6 +113,7 @@ async def create_ticket(
     temporal: TemporalDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
+    portal_session: PortalSession = None,
 ) -> TicketRead:
     """File a ticket: it is stored (journaled), then its workflow starts and keeps it."""
     service.check_category(data=body)
@@ -116,6 +127,8 @@ async def create_ticket(
         if existing is not None:
             return _replay(existing, idempotency["fingerprint"], response)
     submitter, source = await _submitter(db=db, principal=principal, body=body)
+    if portal_session:
+        source = {**source, "session": portal_session}
     ticket_id = service.new_ticket_id()
     if body.attachment_ids:  # checked now, linked once the ticket is stored
         await check_attachments(
