@@ -1,8 +1,9 @@
 """Real servers for the suite: SecantusDB, the Temporal dev server, Meilisearch and the SMTP
 sink, started once per session on free ports so a running `make run` does not matter."""
 
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,7 +127,7 @@ async def desk(time_skipping: WorkflowEnvironment, db: Database) -> AsyncIterato
 
 async def lifespan_client(
     app: FastAPI, base_url: str, headers: dict[str, str] | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncGenerator[httpx.AsyncClient, None]:
     """An HTTP client for `app` (sending `headers`), with the app's lifespan run around it."""
     # An unhandled error is a 500 response the test can assert on, as a real server sends.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -142,8 +143,9 @@ async def api(settings: Settings, db: Database, worker: Worker) -> AsyncIterator
     """The intake API with a ticket worker behind it and the test people seeded."""
     from tests.intake_support import running_api
 
-    async for running in running_api(settings, db):
-        yield running
+    async with contextlib.aclosing(running_api(settings, db)) as apis:
+        async for running in apis:
+            yield running
 
 
 @pytest.fixture
@@ -151,5 +153,6 @@ async def knowledge(settings: Settings, db: Database) -> AsyncIterator["Knowledg
     """The knowledge service on indexes of the test's own."""
     from tests.knowledge_support import running_knowledge
 
-    async for running in running_knowledge(settings, db):
-        yield running
+    async with contextlib.aclosing(running_knowledge(settings, db)) as services:
+        async for running in services:
+            yield running

@@ -2,7 +2,8 @@
 logged in through POST /v1/auth/token."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -137,8 +138,10 @@ class Api:
         raise AssertionError(f"ticket never reached {fields}; last {shown}")
 
 
-async def running_api(settings: Settings, db: Database) -> AsyncIterator[Api]:
+async def running_api(settings: Settings, db: Database) -> AsyncGenerator[Api, None]:
     """The intake app on the test's database, with PEOPLE seeded."""
     ids = await seed_people(db)
-    async for client in lifespan_client(create_app(settings), "http://intake"):
-        yield Api(client=client, db=db, ids=ids)
+    # aclosing: a failing test closes this generator, and with it the app's lifespan.
+    async with contextlib.aclosing(lifespan_client(create_app(settings), "http://intake")) as c:
+        async for client in c:
+            yield Api(client=client, db=db, ids=ids)

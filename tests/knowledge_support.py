@@ -2,9 +2,10 @@
 indexes of its own (a name prefix)."""
 
 import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,9 @@ async def seed_faq(db: Database) -> int:
     return await import_articles(db=db, articles=articles, now=utcnow())
 
 
-async def running_knowledge(settings: Settings, db: Database) -> AsyncIterator[Knowledge]:
+async def running_knowledge(settings: Settings, db: Database) -> AsyncGenerator[Knowledge, None]:
     own = knowledge_settings(settings)
-    async for client in lifespan_client(create_app(own), "http://knowledge"):
-        yield Knowledge(client=client, db=db, settings=own)
+    # aclosing: a failing test closes this generator, and with it the app's lifespan.
+    async with contextlib.aclosing(lifespan_client(create_app(own), "http://knowledge")) as c:
+        async for client in c:
+            yield Knowledge(client=client, db=db, settings=own)
