@@ -10,21 +10,11 @@ from temporalio.client import Client
 from services.intake.auth import service as auth_service
 from shared.auth import Principal, read_token
 from shared.clock import utcnow
+from shared.deps import DbDep as DbDep  # re-exported for the routes
+from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.mongo import Database
 from shared.ratelimit import RateLimiter
-from shared.settings import Settings
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 async def get_temporal(request: Request) -> Client:
@@ -32,8 +22,6 @@ async def get_temporal(request: Request) -> Client:
     return client
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-DbDep = Annotated[Database, Depends(get_db)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)

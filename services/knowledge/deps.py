@@ -7,20 +7,10 @@ from fastapi.security import OAuth2PasswordBearer
 
 from services.knowledge.meili import MeiliGateway
 from shared.auth import Principal, read_token
+from shared.deps import DbDep as DbDep  # re-exported for the routes
+from shared.deps import SettingsDep as SettingsDep
 from shared.errors import ApiError
-from shared.mongo import Database
 from shared.ratelimit import RateLimiter
-from shared.settings import Settings
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 async def get_meili(request: Request) -> MeiliGateway:
@@ -28,8 +18,6 @@ async def get_meili(request: Request) -> MeiliGateway:
     return meili
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-DbDep = Annotated[Database, Depends(get_db)]
 MeiliDep = Annotated[MeiliGateway, Depends(get_meili)]
 
 # Tokens come from intake (POST /v1/auth/token); every service verifies them the same way.
