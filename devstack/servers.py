@@ -7,6 +7,7 @@ ones.
 
 import asyncio
 import ctypes
+import functools
 import os
 import random
 import signal
@@ -42,6 +43,8 @@ class ProcessSpec:
     probe: Probe
     env: Mapping[str, str] = field(default_factory=dict)
     startup_timeout: float = 60.0
+    # What the process gets when its launcher dies without stopping it.
+    parent_death_signal: signal.Signals = signal.SIGTERM
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -92,12 +95,12 @@ def check_ports_free(specs: list[ProcessSpec]) -> None:
         )
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM it when the launcher dies, even by SIGKILL, so no
+def _die_with_parent(death_signal: signal.Signals) -> None:
+    """In the child: ask Linux to signal it when the launcher dies, even by SIGKILL, so no
     server outlives the `make run` or test session that started it."""
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(PR_SET_PDEATHSIG, death_signal)
 
 
 PR_SET_PDEATHSIG = 1
@@ -121,7 +124,7 @@ class RunningProcess:
             stdin=subprocess.DEVNULL,
             env={**os.environ, **spec.env},
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=functools.partial(_die_with_parent, spec.parent_death_signal),
         )
 
     @property
@@ -264,6 +267,9 @@ def mongo_server(*, port: int, storage: Path) -> ProcessSpec:
         ],
         port=port,
         probe=mongo_probe(url),
+        # Its graceful shutdown can hang once its clients are gone; every write a caller was
+        # told is saved is journaled, so a kill loses nothing.
+        parent_death_signal=signal.SIGKILL,
     )
 
 

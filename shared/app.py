@@ -1,6 +1,8 @@
 """What every HTTP service of the help desk has in common."""
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
@@ -13,6 +15,10 @@ from shared.settings import Settings
 VERSION = "0.1.0"
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+# A repository's idempotent index setup, called as `setup(db=db)`.
+IndexSetup = Callable[..., Awaitable[None]]
+
+log = logging.getLogger("helpdesk")
 
 
 def service_app(*, title: str, description: str, lifespan: Lifespan) -> FastAPI:
@@ -36,3 +42,25 @@ async def base_state(app: FastAPI, settings: Settings | None) -> AsyncIterator[D
         yield db
     finally:
         await client.close()
+
+
+async def create_indexes(db: Database, setups: Sequence[IndexSetup]) -> None:
+    """Run every index setup (each is idempotent)."""
+    for setup in setups:
+        await setup(db=db)
+
+
+async def create_indexes_before_serving(
+    db: Database, setups: Sequence[IndexSetup], *, patience: float
+) -> bool:
+    """Create the indexes before the first request when MongoDB answers within `patience`
+    seconds; False leaves them to the service's retry loop, so a service still starts while
+    MongoDB is away. Before serving, because SecantusDB can deadlock when an index build
+    and a journaled insert that creates the same collection run at once."""
+    try:
+        async with asyncio.timeout(patience):
+            await create_indexes(db, setups)
+    except Exception as exc:
+        log.warning("indexes not created before serving, will retry: %s", exc)
+        return False
+    return True

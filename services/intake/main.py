@@ -22,7 +22,7 @@ from services.intake.tickets.actions import router as ticket_actions_router
 from services.intake.tickets.conversation import router as conversation_router
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
-from shared.app import base_state, service_app
+from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.body_limit import BodyLimit
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
@@ -44,13 +44,13 @@ INDEXES = (
 )
 
 
-async def _prepare_and_sweep(app: FastAPI, stop: asyncio.Event) -> None:
-    """Create indexes once MongoDB answers, then keep sweeping for unstarted workflows."""
+async def _prepare_and_sweep(app: FastAPI, stop: asyncio.Event, *, indexed: bool) -> None:
+    """Create indexes once MongoDB answers (unless `indexed`), then keep sweeping for
+    unstarted workflows."""
     settings: Settings = app.state.settings
-    while not stop.is_set():
+    while not indexed and not stop.is_set():
         try:
-            for ensure_indexes in INDEXES:
-                await ensure_indexes(db=app.state.db)
+            await create_indexes(app.state.db, INDEXES)
             break
         except Exception as exc:
             log.warning("could not create indexes yet, will retry: %s", exc)
@@ -87,8 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.readiness_checks["temporal"] = lambda: check_temporal(
                 temporal, resolved.readiness_timeout_seconds
             )
+            indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
             stop = asyncio.Event()
-            background = asyncio.create_task(_prepare_and_sweep(app, stop))
+            background = asyncio.create_task(_prepare_and_sweep(app, stop, indexed=indexed))
             try:
                 yield
             finally:

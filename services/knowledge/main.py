@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.knowledge import indexing
+from services.knowledge.articles import service as articles_service
 from services.knowledge.articles.views import router as articles_router
 from services.knowledge.deflection import service as deflection_service
 from services.knowledge.deflection.views import router as deflection_router
 from services.knowledge.meili import MeiliGateway, SearchUnavailableError
 from services.knowledge.search.views import router as search_router
 from services.knowledge.solutions.views import router as solutions_router
-from shared.app import base_state, service_app
+from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 
@@ -25,9 +26,17 @@ SYNC_INTERVAL_SECONDS = 2.0
 MAX_SYNC_BACKOFF_SECONDS = 30.0
 
 
-async def keep_index_in_step(app: FastAPI, stop: asyncio.Event) -> None:
-    """Set the indexes up, then push every pending change, retrying while Meilisearch or
-    MongoDB is away (with backoff) until `stop` is set."""
+# Every repository of knowledge that owns MongoDB indexes (each function is idempotent).
+INDEXES = (
+    indexing.ensure_mongo_indexes,
+    deflection_service.ensure_indexes,
+    articles_service.ensure_slug_index,
+)
+
+
+async def keep_index_in_step(app: FastAPI, stop: asyncio.Event, *, indexed: bool) -> None:
+    """Set the indexes up (MongoDB's unless `indexed`), then push every pending change,
+    retrying while Meilisearch or MongoDB is away (with backoff) until `stop` is set."""
     settings: Settings = app.state.settings
     meili: MeiliGateway = app.state.meili
     wake: asyncio.Event = app.state.sync_wake
@@ -35,9 +44,10 @@ async def keep_index_in_step(app: FastAPI, stop: asyncio.Event) -> None:
     backoff = SYNC_INTERVAL_SECONDS
     while not stop.is_set():
         try:
+            if not indexed:
+                await create_indexes(app.state.db, INDEXES)
+                indexed = True
             if not prepared:
-                await indexing.ensure_mongo_indexes(db=app.state.db)
-                await deflection_service.ensure_indexes(db=app.state.db)
                 await indexing.ensure_search_indexes(
                     meili=meili, prefix=settings.meili_index_prefix
                 )
@@ -82,8 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rate=resolved.search_rate_per_second, burst=resolved.search_rate_burst
             )
             app.state.sync_wake = asyncio.Event()
+            indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
             stop = asyncio.Event()
-            syncer = asyncio.create_task(keep_index_in_step(app, stop))
+            syncer = asyncio.create_task(keep_index_in_step(app, stop, indexed=indexed))
             try:
                 yield
             finally:
