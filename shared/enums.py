@@ -64,6 +64,15 @@ class Category(StrEnum):
     EXPERIENCE_FEEDBACK = "experience_feedback"
 
 
+class AutoAnswerOutcome(StrEnum):
+    """What the automatic FAQ answer of a new ticket came to (G1)."""
+
+    REPLIED = "replied"
+    NO_MATCH = "no_match"  # no article scored high enough
+    UNAVAILABLE = "unavailable"  # the knowledge service did not answer
+    DISABLED = "disabled"
+
+
 class CloseReason(StrEnum):
     CONFIRMED = "confirmed"
     AUTO_RESOLVED = "auto_resolved"

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     intake_url: str = "http://127.0.0.1:8000"
     knowledge_url: str = "http://127.0.0.1:8001"
     notify_url: str = "http://127.0.0.1:8002"
+    # Where a customer reads an FAQ article, `{id}` standing for the article (the portal's
+    # page once there is one); unset: the knowledge API's own article URL.
+    faq_article_url: str | None = None
 
     # Signs the access tokens every service accepts (HS256).
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -87,3 +90,8 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
+
+    def faq_article_link(self, article_id: str) -> str:
+        """Where a customer reads the FAQ article `article_id`."""
+        template = self.faq_article_url or f"{self.knowledge_url}/v1/articles/{{id}}"
+        return template.format(id=article_id)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from shared.desk_config import DeskConfig
 from shared.enums import (
+    AutoAnswerOutcome,
     Category,
     CloseReason,
     Priority,
@@ -91,6 +92,7 @@ class TicketState(BaseModel):
     next_assignment_at: datetime | None = None
     assignment_attempts: int = 0
     message_count: int = 0
+    auto_answer: AutoAnswerOutcome | None = None  # None: not tried (yet)
     config: DeskConfig | None = None
     events_recorded: int = 0
     # Ids of the latest updates applied, so a retried update is not applied twice.

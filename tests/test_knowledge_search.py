@@ -119,6 +119,7 @@ async def test_solutions_are_for_agents_only(knowledge: Knowledge) -> None:
     )
     [hit] = agents.json()["hits"]
     assert (hit["kind"], hit["ticket_number"]) == ("solution", 42)
+    assert 0 < hit["score"] <= 1
 
 
 async def test_suggestions_for_a_ticket_being_written(knowledge: Knowledge) -> None:
@@ -132,6 +133,25 @@ async def test_suggestions_for_a_ticket_being_written(knowledge: Knowledge) -> N
     hits = response.json()["hits"]
     expected = await knowledge.db[collections.FAQ_ARTICLES].find_one({"slug": "reset-password-zh"})
     assert expected is not None
-    assert expected["_id"] in [hit["id"] for hit in hits[:3]]
+    assert hits[0]["id"] == expected["_id"]
     assert all(hit["lang"] == "zh-CN" for hit in hits)
-    assert 0 < hits[0]["score"] <= 1
+    assert 0.9 < hits[0]["score"] <= 1
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    # A long description does not drown a title that names the problem, and a vague title
+    # does not hide a description that does.
+    for title, description, slug in [
+        (
+            "Refund not received",
+            "I asked for a refund last week; nothing came back. " * 3,
+            "refund-not-received-en",
+        ),
+        ("求助", "客户端连不上服务器，一直转圈", "cannot-connect-zh"),
+    ]:
+        body = {"title": title, "description": description}
+        [best, *_] = (await knowledge.client.post("/v1/suggest", json=body)).json()["hits"]
+        article = await knowledge.db[collections.FAQ_ARTICLES].find_one({"slug": slug})
+        assert article is not None
+        assert best["id"] == article["_id"], (title, best)
+        if title.startswith("Refund"):  # as sure as the title alone: enough to auto-answer
+            assert best["score"] >= 0.9, best

@@ -9,6 +9,7 @@ from services.knowledge.meili import MeiliGateway
 from shared.auth import Principal, read_token
 from shared.deps import DbDep as DbDep  # re-exported for the routes
 from shared.deps import SettingsDep as SettingsDep
+from shared.enums import Role
 from shared.errors import ApiError
 from shared.ratelimit import RateLimiter
 
@@ -50,8 +51,11 @@ async def get_staff(principal: OptionalUser) -> Principal:
 StaffUser = Annotated[Principal, Depends(get_staff)]
 
 
-async def search_rate_limit(request: Request) -> None:
-    """Public search is limited per client address (429 with Retry-After)."""
+async def search_rate_limit(request: Request, principal: OptionalUser) -> None:
+    """Public search is limited per client address (429 with Retry-After); staff and the
+    ticket workflow (a system token, which only the services can sign) are not."""
+    if principal is not None and (principal.is_staff or principal.role is Role.SYSTEM):
+        return
     limiter: RateLimiter = request.app.state.search_limiter
     limiter.check(f"search:{request.client.host if request.client else 'unknown'}")
 

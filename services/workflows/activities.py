@@ -14,10 +14,13 @@ from temporalio import activity
 from temporalio.client import Client
 
 from services.workflows import assignment
+from services.workflows.auto_answer import KnowledgeSuggestions, reply_text
 from services.workflows.models import (
     AgentQuery,
     AgentRelease,
     AgentReservation,
+    AnswerQuery,
+    AutoAnswerReply,
     DuplicateQuery,
     Notification,
     OperationLogEntry,
@@ -26,9 +29,12 @@ from services.workflows.models import (
 )
 from services.workflows.projection import restore_dates
 from shared import collections
+from shared.clock import utcnow
 from shared.desk_config import DESK_SETTINGS_ID, SLA_POLICY_ID, DeskConfig, DeskSettings
-from shared.mongo import Database
+from shared.enums import Role, Visibility
+from shared.mongo import Database, Document
 from shared.sla import DEFAULT_SLA_POLICY, SlaPolicy
+from shared.ticket_messages import new_message_document
 from shared.ticket_updates import STAFF_ROLES, DuplicateMerged, SignalName
 from shared.tickets import AgentRef, ticket_workflow_id
 
@@ -65,9 +71,12 @@ def _normalised(title: str) -> str:
 class TicketActivities:
     """Activities bound to the clients they need."""
 
-    def __init__(self, db: Database, temporal: Client) -> None:
+    def __init__(
+        self, db: Database, temporal: Client, knowledge: KnowledgeSuggestions | None = None
+    ) -> None:
         self._db = db
         self._temporal = temporal
+        self._knowledge = knowledge  # None: no automatic answers
 
     @activity.defn
     async def load_config(self) -> DeskConfig:
@@ -212,6 +221,59 @@ class TicketActivities:
                 {"_id": entry.key, **entry.model_dump(mode="python", exclude={"key"})}
             )
 
+    @activity.defn
+    async def suggest_answer(self, query: AnswerQuery) -> AutoAnswerReply | None:
+        """G1: store an automatic reply linking the FAQ articles that answer the ticket well
+        enough; None when none does (or search is down, or no knowledge service is set)."""
+        if self._knowledge is None:
+            return None
+        message_id = f"auto-answer-{query.ticket_id}"
+        messages = self._db[collections.TICKET_MESSAGES]
+        stored = await messages.find_one({"_id": message_id})
+        if stored is None:  # not written by an earlier attempt
+            stored = await self._answer_message(query, message_id)
+            if stored is None:
+                return None
+            try:
+                await messages.insert_one(stored)
+            except DuplicateKeyError:  # an attempt that timed out wrote it after all
+                stored = await messages.find_one({"_id": message_id}) or stored
+        return AutoAnswerReply(
+            message_id=message_id,
+            article_ids=stored["faq_article_ids"],
+            best_score=stored["faq_best_score"],
+        )
+
+    async def _answer_message(self, query: AnswerQuery, message_id: str) -> Document | None:
+        """The automatic reply for the ticket, unless no article matches well enough."""
+        assert self._knowledge is not None
+        ticket = await self._db[collections.TICKETS].find_one(
+            {"_id": query.ticket_id}, projection={"title": 1, "description": 1, "type": 1}
+        )
+        if ticket is None:
+            return None
+        suggested = await self._knowledge.articles_for(
+            title=ticket.get("title", ""),
+            description=ticket.get("description", ""),
+            ticket_type=ticket.get("type"),
+            limit=query.max_articles,
+        )
+        articles = [article for article in suggested if article.score >= query.min_score]
+        if not articles:
+            return None
+        document = new_message_document(
+            message_id=message_id,
+            ticket_id=query.ticket_id,
+            author={"id": "system", "name": "", "role": Role.SYSTEM.value},
+            visibility=Visibility.PUBLIC,
+            body=reply_text(articles, link=self._knowledge.article_link),
+            attachment_ids=[],
+            now=utcnow(),
+        )
+        document["faq_article_ids"] = [article.id for article in articles]
+        document["faq_best_score"] = articles[0].score
+        return document
+
     def all(self) -> list[Callable[..., Any]]:
         """Every activity, for the worker."""
         return [
@@ -224,4 +286,5 @@ class TicketActivities:
             self.find_duplicate,
             self.count_repeats,
             self.write_operation_log,
+            self.suggest_answer,
         ]

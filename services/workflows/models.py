@@ -86,3 +86,19 @@ class OperationLogEntry(BaseModel):
     operation: str
     detail: str
     identity_method: str | None
+
+
+class AnswerQuery(BaseModel):
+    """Find FAQ articles that answer a new ticket (G1)."""
+
+    ticket_id: str
+    min_score: float
+    max_articles: int
+
+
+class AutoAnswerReply(BaseModel):
+    """The automatic reply stored for a ticket: its message and the articles it links."""
+
+    message_id: str
+    article_ids: list[str]
+    best_score: float

@@ -13,6 +13,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from services.workflows import rules
@@ -21,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         AgentQuery,
         AgentRelease,
         AgentReservation,
+        AnswerQuery,
         Audience,
         DuplicateQuery,
         Notification,
@@ -30,7 +32,15 @@ with workflow.unsafe.imports_passed_through():
     )
     from services.workflows.projection import ticket_projection
     from shared.desk_config import AssignmentStrategy, DeskConfig
-    from shared.enums import CloseReason, Priority, Role, StandardGroup, TicketStatus, Visibility
+    from shared.enums import (
+        AutoAnswerOutcome,
+        CloseReason,
+        Priority,
+        Role,
+        StandardGroup,
+        TicketStatus,
+        Visibility,
+    )
     from shared.sla import SlaClock
     from shared.ticket_updates import (
         ActingUser,
@@ -81,6 +91,11 @@ LOCAL_ACTIVITIES_PATCH = "ticket-local-activities-v1"
 # Notifications are handed over by a local activity too: one activity task and one workflow
 # task fewer per notified event, which is most of what filing a ticket costs the cluster.
 NOTIFY_LOCAL_PATCH = "ticket-notify-local-v1"
+# G1: a new ticket gets an automatic reply linking the FAQ articles that answer it.
+AUTO_ANSWER_PATCH = "ticket-auto-answer-v1"
+# Best effort: a knowledge service that does not answer costs a new ticket a few seconds at
+# most, never its assignment or its clocks.
+AUTO_ANSWER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3)
 SYSTEM = ActingUser(id="system", role=Role.SYSTEM, name="system")
 GROUP_OF_LEVEL = {
     0: StandardGroup.FRONTLINE,
@@ -164,6 +179,42 @@ class TicketWorkflow:
                 return
             if not await self._escalate_repeat_customer(start, config):
                 await self._try_assign()
+        if workflow.patched(AUTO_ANSWER_PATCH):
+            await self._auto_answer()
+
+    async def _auto_answer(self) -> None:
+        """G1: reply with the FAQ articles that match the ticket well enough. Automatic, so
+        the first-response clock keeps running."""
+        settings = self._config().desk.auto_answer
+        if not settings.enabled:
+            self._state.auto_answer = AutoAnswerOutcome.DISABLED
+            return
+        query = AnswerQuery(
+            ticket_id=self._state.ticket_id,
+            min_score=settings.min_score,
+            max_articles=settings.max_articles,
+        )
+        try:
+            reply = await workflow.execute_local_activity_method(
+                TicketActivities.suggest_answer,
+                query,
+                start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT,
+                retry_policy=AUTO_ANSWER_RETRY,
+            )
+        except (ActivityError, ApplicationError) as exc:
+            # A local activity's last failure can arrive unwrapped (an ApplicationError).
+            workflow.logger.warning("no automatic answer for %s: %s", query.ticket_id, exc)
+            self._state.auto_answer = AutoAnswerOutcome.UNAVAILABLE
+            return
+        if reply is None:
+            self._state.auto_answer = AutoAnswerOutcome.NO_MATCH
+            return
+        async with self._lock:
+            if self._state.status is not TicketStatus.CLOSED:
+                await self._message(
+                    AddMessageRequest(actor=SYSTEM, message_id=reply.message_id, automatic=True)
+                )
+            self._state.auto_answer = AutoAnswerOutcome.REPLIED
 
     async def _escalate_repeat_customer(self, start: TicketStart, config: DeskConfig) -> bool:
         """Start at level 1 when the customer keeps filing the same category (D2); whether

@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from services.workflows.activities import TicketActivities, ensure_indexes
+from services.workflows.auto_answer import KnowledgeSuggestions
 from services.workflows.ticket_workflow import TicketWorkflow
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings
@@ -17,9 +18,15 @@ from shared.temporal import connect_temporal
 log = logging.getLogger("helpdesk.worker")
 
 
-def build_worker(client: Client, db: Database, task_queue: str) -> Worker:
-    """The worker that runs ticket workflows and their activities on `task_queue`."""
-    activities = TicketActivities(db, client)
+def build_worker(
+    client: Client,
+    db: Database,
+    task_queue: str,
+    knowledge: KnowledgeSuggestions | None = None,
+) -> Worker:
+    """The worker that runs ticket workflows and their activities on `task_queue`; without
+    `knowledge`, new tickets get no automatic answers."""
+    activities = TicketActivities(db, client, knowledge)
     return Worker(
         client,
         task_queue=task_queue,
@@ -39,7 +46,8 @@ async def main() -> None:
     db = get_database(mongo, settings)
     await ensure_indexes(db)
     client = await connect_temporal(settings)
-    worker = build_worker(client, db, settings.temporal_task_queue)
+    knowledge = KnowledgeSuggestions.from_settings(settings)
+    worker = build_worker(client, db, settings.temporal_task_queue, knowledge)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -52,6 +60,7 @@ async def main() -> None:
         )
         await stop.wait()
         log.info("shutting down")
+    await knowledge.close()
     await mongo.close()
 
 

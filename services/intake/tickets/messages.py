@@ -5,37 +5,10 @@ once an event of its history names it, so a message whose update was refused or 
 never appears.
 """
 
-from datetime import datetime
-from typing import Any
-
-from bson import ObjectId
-
 from shared import collections
 from shared.enums import Visibility
 from shared.mongo import Database, Document
-
-
-def new_message_document(
-    *,
-    ticket_id: str,
-    author: dict[str, Any],
-    visibility: Visibility,
-    body: str,
-    attachment_ids: list[str],
-    now: datetime,
-    canned_response_id: str | None = None,
-) -> Document:
-    """A message as stored (author: id, name, role)."""
-    return {
-        "_id": str(ObjectId()),
-        "ticket_id": ticket_id,
-        "author": author,
-        "visibility": visibility.value,
-        "body": body,
-        "attachment_ids": attachment_ids,
-        "canned_response_id": canned_response_id,
-        "created_at": now,
-    }
+from shared.ticket_messages import new_message_document as new_message_document
 
 
 async def insert_message(*, db: Database, document: Document) -> None:

@@ -56,6 +56,17 @@ def search_params(
     return params
 
 
-def suggestion_text(title: str, description: str) -> str:
-    """What a ticket being written is about: its title, then the start of its text."""
-    return f"{title} {description[:120]}".strip()
+def suggestion_texts(title: str, description: str) -> list[tuple[str, float]]:
+    """The texts a ticket being written is searched by, each with its weight: its title, the
+    title with the start of the description, and that start alone (a little less sure).
+    Searched together, a long description cannot drown a title that names the problem,
+    and a vague title ("求助") cannot hide a description that does."""
+    start = " ".join(description[:120].split())
+    texts = [(title, 1.0), (f"{title} {start}".strip(), 1.0), (start, 0.9)]
+    seen: set[str] = set()
+    unique = []
+    for text, weight in texts:
+        if text and text not in seen:
+            seen.add(text)
+            unique.append((text, weight))
+    return unique

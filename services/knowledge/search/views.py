@@ -39,8 +39,9 @@ def unavailable(exc: SearchUnavailableError) -> ApiError:
     )
 
 
-def _hit(raw: dict[str, Any]) -> Hit:
+def _hit(raw: dict[str, Any], *, federated: bool = False) -> Hit:
     formatted = raw.get("_formatted", {})
+    score = raw.get("_federation", {}).get("weightedRankingScore", 0.0) if federated else None
     return Hit(
         id=raw["id"],
         question=raw["question"],
@@ -48,7 +49,7 @@ def _hit(raw: dict[str, Any]) -> Hit:
         type=raw["type"],
         category=raw["category"],
         lang=raw["lang"],
-        score=round(raw.get("_rankingScore", 0.0), 4),
+        score=round(raw.get("_rankingScore", 0.0) if score is None else score, 4),
         highlighted=formatted.get("question"),
     )
 
@@ -93,17 +94,30 @@ async def search(
 
 async def best_matches(*, meili: Any, prefix: str, request: SuggestRequest) -> list[Hit]:
     """Published articles that best match a ticket's text (raises when search is down)."""
-    text = query.suggestion_text(request.title, request.description)
-    lang = request.lang or query.language_of(text)
-    params = query.search_params(
-        q=text,
-        limit=request.limit,
-        filter_=query.filters(status="published", type_=request.type, lang=lang),
-        snippet_of="answer",
-        title_of="question",
-    )
-    result = await meili.search(ARTICLES.uid(prefix), params)
-    return [_hit(raw) for raw in result["hits"]]
+    texts = query.suggestion_texts(request.title, request.description)
+    if not texts:
+        return []
+    lang = request.lang or query.language_of(" ".join(text for text, _ in texts))
+    filter_ = query.filters(status="published", type_=request.type, lang=lang)
+    searches = [
+        {
+            "indexUid": ARTICLES.uid(prefix),
+            **_federated(
+                query.search_params(
+                    q=text,
+                    limit=request.limit,
+                    filter_=filter_,
+                    snippet_of="answer",
+                    title_of="question",
+                )
+            ),
+            "federationOptions": {"weight": weight},
+        }
+        for text, weight in texts
+    ]
+    # Federated: one ranked list in which an article found by several texts counts once.
+    result = await meili.multi_search({"federation": {"limit": request.limit}, "queries": searches})
+    return [_hit(raw, federated=True) for raw in result["hits"]]
 
 
 @router.post("/suggest", response_model=Suggestions, dependencies=[SearchRateLimit])
@@ -185,7 +199,7 @@ def _agent_hit(raw: dict[str, Any], prefix: str) -> AgentHit:
         type=raw["type"],
         category=raw["category"],
         lang=raw["lang"],
-        score=round(federation.get("rankingScore", 0.0), 4),
+        score=round(federation.get("weightedRankingScore", 0.0), 4),
         status=raw.get("status"),
         ticket_number=raw.get("ticket_number"),
     )

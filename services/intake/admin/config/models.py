@@ -57,9 +57,17 @@ class RepeatEscalationUpdate(BaseModel):
     window_seconds: Seconds | None = None
 
 
+class AutoAnswerUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_articles: int | None = Field(default=None, ge=1, le=5)
+
+
 class DeskSettingsUpdate(BaseModel):
-    """Any subset of the settings; `repeat_escalation` and `assignment` merge key by key.
-    Reminders must be ascending and come before the awaiting_user auto-close."""
+    """Any subset of the settings; `repeat_escalation`, `assignment` and `auto_answer` merge
+    key by key. Reminders must be ascending and come before the awaiting_user auto-close."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -78,3 +86,4 @@ class DeskSettingsUpdate(BaseModel):
     repeat_escalation: RepeatEscalationUpdate | None = None
     assignment: dict[TicketType, AssignmentStrategy] | None = None
     assignment_retry_seconds: Seconds | None = None
+    auto_answer: AutoAnswerUpdate | None = None
