@@ -18,3 +18,7 @@ ORDERS = "orders"  # read by intake through one adapter; a real order system can
 ATTACHMENTS_BUCKET = "attachments"  # intake: GridFS bucket of uploaded files
 SOLUTIONS = "solutions"  # knowledge: typical cases from resolved tickets (agents only)
 KNOWLEDGE_EVENTS = "knowledge_events"  # knowledge: searches, suggestions, opens, votes
+NOTIFICATION_DELIVERIES = "notification_deliveries"  # notify: one per recipient and channel
+INBOX = "inbox"  # notify: in-app notifications per user
+WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"  # notify (admin): webhook endpoints
+NOTIFICATIONS = "notifications"  # notify: every event it accepted (keyed, so once each)

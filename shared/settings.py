@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     smtp_use_tls: bool = False
     smtp_starttls: bool = False
     smtp_from: str = "Help Desk <helpdesk@example.com>"
+    # How many deliveries notify sends at once.
+    notify_senders: int = 8
 
     intake_url: str = "http://127.0.0.1:8000"
     knowledge_url: str = "http://127.0.0.1:8001"
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     # Where a customer reads an FAQ article, `{id}` standing for the article (the portal's
     # page once there is one); unset: the knowledge API's own article URL.
     faq_article_url: str | None = None
+    # Where a person opens a ticket from an e-mail, `{id}` standing for the ticket (the
+    # portal's or console's page once there is one); unset: the intake API's ticket URL.
+    ticket_url: str | None = None
 
     # Signs the access tokens every service accepts (HS256).
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -95,3 +100,8 @@ class Settings(BaseSettings):
         """Where a customer reads the FAQ article `article_id`."""
         template = self.faq_article_url or f"{self.knowledge_url}/v1/articles/{{id}}"
         return template.format(id=article_id)
+
+    def ticket_link(self, ticket_id: str) -> str:
+        """Where a person opens the ticket `ticket_id`."""
+        template = self.ticket_url or f"{self.intake_url}/v1/tickets/{{id}}"
+        return template.format(id=ticket_id)

@@ -97,9 +97,11 @@ async def temporal(settings: Settings) -> Client:
 @pytest.fixture
 async def worker(temporal: Client, db: Database, settings: Settings) -> AsyncIterator[Worker]:
     """A ticket worker on a task queue of the test's own, writing to the test's database."""
+    from tests.notify_support import accepting_notifications
+
     await ensure_event_indexes(db)
     running = build_worker(temporal, db, settings.temporal_task_queue)
-    async with running:
+    async with running, accepting_notifications(temporal, db, settings.temporal_task_queue):
         yield running
 
 

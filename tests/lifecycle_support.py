@@ -23,6 +23,7 @@ from shared.mongo import Database, Document
 from shared.sla import DEFAULT_SLA_POLICY
 from shared.ticket_updates import ActingUser
 from shared.tickets import STATE_QUERY, TICKET_WORKFLOW, TicketState, ticket_workflow_id
+from tests.notify_support import accepting_notifications
 
 CUSTOMER = ActingUser(id="cust-alice", role=Role.CUSTOMER, name="Alice")
 OTHER_CUSTOMER = ActingUser(id="cust-bob", role=Role.CUSTOMER, name="Bob")
@@ -143,11 +144,10 @@ class Desk:
         assert ticket is not None
         return ticket
 
-    async def outbox(self, handle: WorkflowHandle[Any, Any]) -> list[str]:
+    async def notified(self, handle: WorkflowHandle[Any, Any]) -> list[str]:
+        """The events notify accepted for the ticket, in order."""
         ticket_id = handle.id.removeprefix("ticket-")
-        cursor = (
-            self.db[collections.NOTIFICATIONS_OUTBOX].find({"ticket_id": ticket_id}).sort("at", 1)
-        )
+        cursor = self.db[collections.NOTIFICATIONS].find({"ticket_id": ticket_id}).sort("at", 1)
         return [entry["event"] async for entry in cursor]
 
 
@@ -164,7 +164,10 @@ async def running_desk(env: WorkflowEnvironment, db: Database) -> AsyncIterator[
     await ensure_indexes(db)
     task_queue = f"tickets-{uuid.uuid4().hex[:8]}"
     desk = Desk(env=env, db=db, task_queue=task_queue)
-    async with build_worker(env.client, db, task_queue):
+    async with (
+        build_worker(env.client, db, task_queue),
+        accepting_notifications(env.client, db, task_queue),
+    ):
         try:
             yield desk
         finally:

@@ -20,6 +20,7 @@ from shared.settings import Settings
 from shared.tickets import STATE_QUERY, TicketState, ticket_workflow_id
 from tests.intake_support import Api, running_api
 from tests.knowledge_support import Knowledge
+from tests.notify_support import accepting_notifications
 
 RESET_PASSWORD = {
     "question": "忘记密码了怎么办？如何重置密码",
@@ -75,6 +76,7 @@ async def answering_desk(
     suggestions = KnowledgeSuggestions(http, knowledge.settings)
     async with (
         build_worker(temporal, db, settings.temporal_task_queue, suggestions),
+        accepting_notifications(temporal, db, settings.temporal_task_queue),
         contextlib.aclosing(running_api(settings, db)) as apis,
     ):
         async for api in apis:

@@ -68,7 +68,7 @@ async def test_a_new_ticket_goes_to_the_least_loaded_skilled_agent(desk: Desk) -
     assert agent is not None
     assert agent["load"] == [ticket["_id"]]
     await asyncio.sleep(0.3)  # notifications are handed over in the background
-    assert set(await desk.outbox(handle)) >= {"received", "assigned"}
+    assert set(await desk.notified(handle)) >= {"received", "assigned"}
 
 
 async def test_round_robin_rotates_through_the_group(desk: Desk) -> None:
@@ -252,7 +252,7 @@ async def test_resolved_ticket_closes_itself_after_72_hours(desk: Desk) -> None:
     events = [e async for e in desk.db[collections.TICKET_EVENTS].find({"action": "closed"})]
     assert events[-1]["actor"]["role"] == Role.SYSTEM
     await asyncio.sleep(0.3)
-    assert "auto_closed" in await desk.outbox(handle)
+    assert "auto_closed" in await desk.notified(handle)
 
 
 async def test_awaiting_user_reminds_twice_then_closes_for_no_response(desk: Desk) -> None:
@@ -270,7 +270,7 @@ async def test_awaiting_user_reminds_twice_then_closes_for_no_response(desk: Des
     assert final.close_reason == "no_response"
     assert (await desk.actions(handle))[-3:] == ["reminder_sent", "reminder_sent", "closed"]
     await asyncio.sleep(0.3)
-    assert (await desk.outbox(handle)).count("reminder") == 2
+    assert (await desk.notified(handle)).count("reminder") == 2
 
 
 async def test_account_operations_need_a_verified_identity(desk: Desk) -> None:
@@ -441,8 +441,7 @@ async def test_manual_escalation_and_collaborating_groups(desk: Desk) -> None:
     assert ticket["escalation_level"] == 2
     await asyncio.sleep(0.3)
     escalations = [
-        entry
-        async for entry in desk.db[collections.NOTIFICATIONS_OUTBOX].find({"event": "escalated"})
+        entry async for entry in desk.db[collections.NOTIFICATIONS].find({"event": "escalated"})
     ]
     groups = [entry["audience"]["groups"] for entry in escalations]
     # urgent: management hears of the escalation too; the collaborator group of its own

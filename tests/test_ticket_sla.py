@@ -69,7 +69,7 @@ async def test_warning_at_80_percent_then_breach_and_escalation(desk: Desk) -> N
     assert ticket["sla"]["state"] == "breached"
     assert ticket["sla"]["response"]["state"] == "breached"
     await asyncio.sleep(0.3)
-    outbox = await desk.outbox(handle)
+    outbox = await desk.notified(handle)
     assert {"sla_warning", "sla_breach", "escalated"} <= set(outbox)
 
 

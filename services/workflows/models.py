@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 
 from shared.desk_config import AssignmentStrategy
 from shared.enums import Category, StandardGroup, TicketType
+from shared.notifications import Audience as Audience
+from shared.notifications import Notification as Notification
 from shared.tickets import TicketEvent
 
 
@@ -15,27 +17,6 @@ class ProjectionWrite(BaseModel):
 
     event: TicketEvent
     projection: dict[str, Any]
-
-
-class Audience(BaseModel):
-    """Who a notification is for, in the product's terms; notify resolves addresses."""
-
-    customer: bool = False
-    assignee: bool = False
-    collaborators: bool = False
-    group_manager: bool = False
-    groups: list[StandardGroup] = Field(default_factory=list)
-
-
-class Notification(BaseModel):
-    """One SPEC J2 event to deliver; `key` makes a retried hand-over a no-op."""
-
-    key: str
-    ticket_id: str
-    event: str
-    at: datetime
-    audience: Audience
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class AgentQuery(BaseModel):

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
         Visibility,
     )
+    from shared.notifications import ACCEPT_NOTIFICATION, notify_task_queue
     from shared.sla import SlaClock
     from shared.ticket_updates import (
         ActingUser,
@@ -91,6 +92,14 @@ LOCAL_ACTIVITIES_PATCH = "ticket-local-activities-v1"
 # Notifications are handed over by a local activity too: one activity task and one workflow
 # task fewer per notified event, which is most of what filing a ticket costs the cluster.
 NOTIFY_LOCAL_PATCH = "ticket-notify-local-v1"
+# Events go to the notify service's own worker (an activity on its task queue): Temporal
+# holds them while notify is down, and notify's deliveries are keyed by the event.
+NOTIFY_SERVICE_PATCH = "ticket-notify-service-v1"
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+)
 # G1: a new ticket gets an automatic reply linking the FAQ articles that answer it.
 AUTO_ANSWER_PATCH = "ticket-auto-answer-v1"
 # Best effort: a knowledge service that does not answer costs a new ticket a few seconds at
@@ -127,6 +136,7 @@ class TicketWorkflow:
         self._notifications: list[workflow.ActivityHandle[None]] = []
         self._local_activities = False
         self._notify_local = False
+        self._notify_service = False
 
     # --- the run -------------------------------------------------------------------
 
@@ -134,6 +144,7 @@ class TicketWorkflow:
     async def run(self, start: TicketStart) -> TicketState:
         self._local_activities = workflow.patched(LOCAL_ACTIVITIES_PATCH)
         self._notify_local = workflow.patched(NOTIFY_LOCAL_PATCH)
+        self._notify_service = workflow.patched(NOTIFY_SERVICE_PATCH)
         if start.carried is None:
             await self._record(
                 "created",
@@ -871,7 +882,15 @@ class TicketWorkflow:
             audience=audience,
             data={"number": self._state.number, "status": self._state.status, **(data or {})},
         )
-        if self._notify_local:
+        if self._notify_service:
+            handle = workflow.start_activity(
+                ACCEPT_NOTIFICATION,
+                notification,
+                task_queue=notify_task_queue(workflow.info().task_queue),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=NOTIFY_RETRY,
+            )
+        elif self._notify_local:
             handle = workflow.start_local_activity_method(
                 TicketActivities.notify,
                 notification,

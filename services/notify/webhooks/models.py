@@ -1,0 +1,143 @@
+"""Schemas of webhook subscriptions (SPEC J1) and of their delivery log."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# The SPEC J2 events a subscription may name, as the ticket workflow spells them.
+EVENTS: tuple[str, ...] = (
+    "received",
+    "assigned",
+    "replied",
+    "internal_note",
+    "status_changed",
+    "reminder",
+    "sla_warning",
+    "sla_breach",
+    "escalated",
+    "resolved",
+    "closed",
+    "auto_closed",
+)
+ALL_EVENTS = "*"  # alone in `events`: every event, including ones added later
+MAX_URL_LENGTH = 2000
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# Checked against EVENTS by the service (422 `invalid_events`); the cap only bounds the work.
+EventList = Annotated[
+    list[str],
+    Field(
+        min_length=1,
+        max_length=len(EVENTS) + 1,
+        description=f"Any of {', '.join(EVENTS)}; or ['*'] for every event.",
+        examples=[["received", "resolved"], ["*"]],
+    ),
+]
+# Checked by the service (422 `invalid_url`): http or https, at most MAX_URL_LENGTH chars.
+Url = Annotated[str, Field(description="http:// or https:// address the events are POSTed to")]
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands; written by the notify dispatcher."""
+
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # a dispatcher holds its lease and is sending it now
+    SENT = "sent"  # the receiver answered 2xx
+    FAILED = "failed"  # refused for good, or still failing after GIVE_UP_AFTER
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "url": "https://crm.example.com/hooks/helpdesk",
+                "events": ["received", "resolved", "closed"],
+                "description": "CRM sync",
+            }
+        },
+    )
+
+    url: Url
+    events: EventList
+    active: bool = True
+    description: Description | None = None
+
+
+class WebhookUpdate(BaseModel):
+    """Fields left out stay; only `description` may be null (cleared)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"description"})
+
+    url: Url | None = None
+    events: EventList | None = None
+    active: bool | None = None
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = sorted(
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in self.nullable
+        )
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent, as JSON-ready values."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class WebhookRead(BaseModel):
+    """A subscription as every read shows it: never its secret."""
+
+    id: str
+    url: str
+    events: list[str]
+    active: bool
+    description: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    created_by: str | None = None
+
+
+class WebhookCreated(WebhookRead):
+    """The answer to create and to rotate-secret: the only time the secret is shown."""
+
+    secret: str = Field(
+        description="HMAC-SHA256 key of `X-Helpdesk-Signature`; store it now, it is not "
+        "shown again (rotate it to get a new one)."
+    )
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookRead]
+    next_cursor: str | None
+
+
+class WebhookDeliveryRead(BaseModel):
+    """One event's delivery to a subscription, with how its attempts went."""
+
+    id: str
+    event: str
+    ticket_id: str | None = None
+    # A plain string: a status a newer dispatcher writes still reads.
+    status: str
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime
+    last_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    response_status: int | None = None
+
+
+class WebhookDeliveryPage(BaseModel):
+    items: list[WebhookDeliveryRead]
+    next_cursor: str | None

@@ -1,0 +1,29 @@
+"""Notify's worker for tests of the ticket workflow: it accepts the events the workflows hand
+over (kept in `notifications`, with their deliveries), and sends nothing."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from services.notify.activities import NotifyActivities
+from services.notify.deliveries.dispatcher import Dispatcher
+from services.notify.inbox.hub import InboxHub
+from shared.mongo import Database
+from shared.notifications import notify_task_queue
+from shared.settings import Settings
+
+
+@asynccontextmanager
+async def accepting_notifications(
+    client: Client, db: Database, task_queue: str, settings: Settings | None = None
+) -> AsyncIterator[None]:
+    """Accept the events of ticket workflows on `task_queue` until the block ends."""
+    idle = Dispatcher(db=db, senders={}, backoff={}, give_up_after={})
+    activities = NotifyActivities(
+        db=db, hub=InboxHub(), settings=settings or Settings(), dispatcher=idle
+    )
+    queue = notify_task_queue(task_queue)
+    async with Worker(client, task_queue=queue, activities=[activities.accept_notification]):
+        yield

@@ -1,0 +1,204 @@
+"""Notify end to end: ticket events reach the right people by e-mail (the real SMTP sink)
+and in the inbox, in their language, once each; a retried hand-over adds nothing; an SMTP
+server that is down delays e-mail without losing it; muted channels stay quiet."""
+
+import asyncio
+import contextlib
+import mailbox
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from email.header import decode_header, make_header
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from services.notify.deliveries.service import accept
+from services.notify.inbox.hub import InboxHub
+from services.notify.main import create_app
+from services.workflows.activities import ensure_indexes as ensure_event_indexes
+from services.workflows.worker import build_worker
+from shared import collections
+from shared.clock import utcnow
+from shared.mongo import Database
+from shared.notifications import Notification
+from shared.settings import Settings
+from tests.conftest import Servers, lifespan_client
+from tests.intake_support import Api, running_api
+
+
+@dataclass
+class NotifyDesk:
+    api: Api
+    notify: httpx.AsyncClient | None
+    db: Database
+    maildir: Path
+
+    def mails(self, ticket_id: str) -> list[Message]:
+        """E-mails the sink received about the ticket (their Message-ID names it)."""
+        box = mailbox.Maildir(self.maildir, create=False)
+        return [m for m in box if ticket_id in str(m.get("Message-ID", ""))]
+
+    async def wait_for_mails(
+        self, ticket_id: str, count: int, seconds: float = 20
+    ) -> list[Message]:
+        found: list[Message] = []
+        for _ in range(int(seconds / 0.1)):
+            found = self.mails(ticket_id)
+            if len(found) >= count:
+                await asyncio.sleep(0.3)  # and no more than that
+                return self.mails(ticket_id)
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{len(found)} of {count} e-mails arrived: {subjects(found)}")
+
+    async def deliveries(self, ticket_id: str) -> list[dict[str, Any]]:
+        found = self.db[collections.NOTIFICATION_DELIVERIES].find({"ticket_id": ticket_id})
+        return [delivery async for delivery in found]
+
+
+def subject(mail: Message) -> str:
+    return str(make_header(decode_header(str(mail["Subject"]))))
+
+
+def _decoded(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode(part.get_content_charset() or "utf-8")
+
+
+def subjects(mails: list[Message]) -> list[str]:
+    return [f"{mail['To']}: {subject(mail)}" for mail in mails]
+
+
+@contextlib.asynccontextmanager
+async def running_notify(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The notify service in process: its routes, worker and dispatcher."""
+    async with contextlib.aclosing(lifespan_client(create_app(settings), "http://notify")) as c:
+        async for client in c:
+            yield client
+
+
+@contextlib.asynccontextmanager
+async def notify_desk(
+    servers: Servers,
+    settings: Settings,
+    db: Database,
+    temporal: Client,
+    *,
+    with_notify: bool = True,
+) -> AsyncIterator[NotifyDesk]:
+    """Intake, the ticket worker and (unless not `with_notify`) the notify service."""
+    await ensure_event_indexes(db)
+    async with (
+        build_worker(temporal, db, settings.temporal_task_queue),
+        contextlib.aclosing(running_api(settings, db)) as apis,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        notify = await stack.enter_async_context(running_notify(settings)) if with_notify else None
+        async for api in apis:
+            yield NotifyDesk(api=api, notify=notify, db=db, maildir=servers.maildir)
+
+
+async def test_filing_tells_the_customer_and_the_agent_in_their_languages(
+    servers: Servers, settings: Settings, db: Database, temporal: Client
+) -> None:
+    async with notify_desk(servers, settings, db, temporal) as desk:
+        await db[collections.USERS].update_one({"_id": "u-agent1"}, {"$set": {"language": "en"}})
+        ticket = await desk.api.file("alice", title="无法连接服务器")
+        mails = await desk.wait_for_mails(ticket["id"], 2)
+        by_recipient = {str(mail["To"]).split("<")[-1].rstrip(">"): mail for mail in mails}
+        assert sorted(by_recipient) == ["agent1@example.com", "alice@example.com"], subjects(mails)
+        received = subject(by_recipient["alice@example.com"])
+        assert received == f"【工单 #{ticket['number']}】我们已收到您的问题"
+        assigned = subject(by_recipient["agent1@example.com"])
+        assert assigned == f"[Ticket #{ticket['number']}] Assigned to you"
+        # Plain text and HTML, both naming the ticket and linking it.
+        parts = {part.get_content_type(): part for part in by_recipient["alice@example.com"].walk()}
+        text = _decoded(parts["text/plain"])
+        html = _decoded(parts["text/html"])
+        assert "无法连接服务器" in text
+        assert "无法连接服务器" in html
+        assert settings.ticket_link(ticket["id"]) in text
+        # In-app too: alice's inbox has the receipt.
+        assert desk.notify is not None
+        inbox = await desk.notify.get("/v1/inbox", headers=await desk.api.headers("alice"))
+        assert inbox.status_code == 200, inbox.text
+        [item] = [i for i in inbox.json()["items"] if i["ticket_id"] == ticket["id"]]
+        assert (item["event"], item["read_at"]) == ("received", None)
+        statuses = {d["status"] for d in await desk.deliveries(ticket["id"])}
+        assert statuses == {"sent"}
+
+
+async def test_a_repeated_hand_over_delivers_nothing_twice(
+    servers: Servers, settings: Settings, db: Database, temporal: Client
+) -> None:
+    async with notify_desk(servers, settings, db, temporal) as desk:
+        ticket = await desk.api.file("alice")
+        await desk.wait_for_mails(ticket["id"], 2)
+        [received] = [
+            n
+            async for n in db[collections.NOTIFICATIONS].find(
+                {"ticket_id": ticket["id"], "event": "received"}
+            )
+        ]
+        again = Notification.model_validate({**received, "key": received["_id"]})
+        hub = InboxHub()
+        for _ in range(3):  # as a retried activity would, or an outbox drained twice
+            added = await accept(
+                db=db, hub=hub, settings=settings, notification=again, now=utcnow()
+            )
+            assert added == 0
+        await asyncio.sleep(1.5)  # the dispatcher would have sent anything new by now
+        mails = desk.mails(ticket["id"])
+        assert len(mails) == 2, subjects(mails)
+        assert len(await desk.deliveries(ticket["id"])) == 2
+
+
+async def test_mail_waits_while_the_smtp_server_is_down(
+    servers: Servers, settings: Settings, db: Database, temporal: Client
+) -> None:
+    # An SMTP server that refuses connections (nothing listens on port 9).
+    down = settings.model_copy(update={"smtp_port": 9})
+    async with notify_desk(servers, settings, db, temporal, with_notify=False) as desk:
+        async with running_notify(down):
+            ticket = await desk.api.file("alice")
+            for _ in range(100):
+                deliveries = await desk.deliveries(ticket["id"])
+                if len(deliveries) == 2 and all(d["last_error"] for d in deliveries):
+                    break
+                await asyncio.sleep(0.1)
+            assert [d["status"] for d in deliveries] == ["pending", "pending"]
+            assert all(d["next_attempt_at"] > d["last_attempt_at"] for d in deliveries)
+            assert desk.mails(ticket["id"]) == []
+        # Back up (here: notify restarted with the right port), each e-mail goes once.
+        async with running_notify(settings):
+            await db[collections.NOTIFICATION_DELIVERIES].update_many(
+                {"ticket_id": ticket["id"]}, {"$set": {"next_attempt_at": utcnow()}}
+            )
+            mails = await desk.wait_for_mails(ticket["id"], 2)
+            assert len(mails) == 2, subjects(mails)
+
+
+async def test_muted_email_still_reaches_the_inbox(
+    servers: Servers, settings: Settings, db: Database, temporal: Client
+) -> None:
+    async with notify_desk(servers, settings, db, temporal) as desk:
+        assert desk.notify is not None
+        muted = await desk.notify.put(
+            "/v1/preferences",
+            json={"muted": {"received": ["email"]}},
+            headers=await desk.api.headers("alice"),
+        )
+        assert muted.status_code == 200, muted.text
+        ticket = await desk.api.file("alice")
+        mails = await desk.wait_for_mails(ticket["id"], 1)
+        await asyncio.sleep(1)
+        assert subjects(desk.mails(ticket["id"])) == subjects(mails)
+        assert [str(m["To"]) for m in mails] == ["Agent1 <agent1@example.com>"]
+        assert desk.notify is not None
+        inbox = await desk.notify.get("/v1/inbox", headers=await desk.api.headers("alice"))
+        assert [i["event"] for i in inbox.json()["items"] if i["ticket_id"] == ticket["id"]] == [
+            "received"
+        ]
