@@ -5,6 +5,7 @@ server that is down delays e-mail without losing it; muted channels stay quiet."
 import asyncio
 import contextlib
 import mailbox
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.header import decode_header, make_header
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
+from devstack.servers import ProcessSpec, free_port, http_probe, start_all
 from services.notify.deliveries.service import accept
 from services.notify.inbox.hub import InboxHub
 from services.notify.main import create_app
@@ -25,7 +27,7 @@ from shared.clock import utcnow
 from shared.mongo import Database
 from shared.notifications import Notification
 from shared.settings import Settings
-from tests.conftest import Servers, lifespan_client
+from tests.conftest import REPO_ROOT, Servers, lifespan_client
 from tests.intake_support import Api, running_api
 
 
@@ -202,3 +204,73 @@ async def test_muted_email_still_reaches_the_inbox(
         assert [i["event"] for i in inbox.json()["items"] if i["ticket_id"] == ticket["id"]] == [
             "received"
         ]
+
+
+def notify_process(settings: Settings, port: int) -> ProcessSpec:
+    """The notify service as `make run` starts it, pointed at the test's servers."""
+    values = {
+        "environment": settings.environment.value,
+        "mongodb_url": settings.mongodb_url,
+        "mongodb_db": settings.mongodb_db,
+        "temporal_address": settings.temporal_address,
+        "temporal_task_queue": settings.temporal_task_queue,
+        "smtp_port": settings.smtp_port,
+    }
+    return ProcessSpec(
+        name="notify",
+        argv=[
+            *(sys.executable, "-m", "uvicorn", "--factory", "services.notify.main:create_app"),
+            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        ],
+        port=port,
+        probe=http_probe(f"http://127.0.0.1:{port}/healthz"),
+        env={key.upper(): str(value) for key, value in values.items()},
+    )
+
+
+async def test_notify_killed_mid_delivery_loses_no_mail(
+    servers: Servers, settings: Settings, db: Database, temporal: Client, tmp_path: Path
+) -> None:
+    spec = notify_process(settings, free_port())
+    async with notify_desk(servers, settings, db, temporal, with_notify=False) as desk:
+        [notify] = await start_all([spec], tmp_path, REPO_ROOT)
+        try:
+            tickets = [await desk.api.file("alice", title=f"问题 {n}") for n in range(8)]
+            # Kill it (SIGKILL, as a crash) as soon as the first e-mail is out.
+            for _ in range(300):
+                if any(desk.mails(ticket["id"]) for ticket in tickets):
+                    break
+                await asyncio.sleep(0.02)
+            notify.kill()
+            sent_before = sum(len(desk.mails(ticket["id"])) for ticket in tickets)
+            [notify] = await start_all([spec], tmp_path, REPO_ROOT)
+            # Anything that was mid-attempt waits for its lease; let it run out now.
+            await db[collections.NOTIFICATION_DELIVERIES].update_many(
+                {"status": "sending"}, {"$set": {"lease_until": utcnow()}}
+            )
+            # At least the receipt to alice and the assignment to an agent (a customer
+            # filing this often is escalated, which tells a group too).
+            least = 2 * len(tickets)
+            for _ in range(300):
+                deliveries = [d for t in tickets for d in await desk.deliveries(t["id"])]
+                if len(deliveries) >= least and all(d["status"] == "sent" for d in deliveries):
+                    break
+                await asyncio.sleep(0.1)
+            assert len(deliveries) >= least
+            assert {d["status"] for d in deliveries} == {"sent"}
+            mails = [mail for ticket in tickets for mail in desk.mails(ticket["id"])]
+            ids = {f"<{d['_id']}" for d in deliveries}
+            arrived = [str(mail["Message-ID"]).strip().split("@")[0] for mail in mails]
+            # Every delivery arrived; a resend can only be one that was in flight at the
+            # kill (at most one per sender), and it carries the same Message-ID.
+            assert {_message_id_key(i) for i in ids} == {_message_id_key(a) for a in arrived}
+            duplicates = len(arrived) - len(set(arrived))
+            assert duplicates <= settings.notify_senders
+            print(f"\n{sent_before} sent before the kill, {duplicates} resent after it")
+        finally:
+            notify.stop()
+
+
+def _message_id_key(value: str) -> str:
+    """A delivery id as its Message-ID spells it (see services/notify/email/send.py)."""
+    return "".join(c if c.isalnum() or c in "-._<" else "." for c in value)
