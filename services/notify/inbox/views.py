@@ -2,6 +2,7 @@
 list or as a live Server-Sent Events stream."""
 
 import asyncio
+import signal
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -24,8 +25,10 @@ MAX_LIMIT = 100
 # client that went away).
 KEEPALIVE_SECONDS = 15.0
 # A stream ends after this long and the browser reconnects (after RETRY_MS) with
-# Last-Event-ID, losing nothing: so an open stream delays a server's stop by this at most.
+# Last-Event-ID, losing nothing: under a server other than uvicorn (see server_stopping),
+# an open stream delays its stop by this at most.
 MAX_STREAM_SECONDS = 300.0
+STOP_CHECK_SECONDS = 0.5  # how soon a stream ends once uvicorn is told to stop
 RETRY_MS = 2000
 # After missed items, the reload looks this far back from the last item sent: concurrent
 # deliveries can store an item a moment after a newer one. What was sent is skipped.
@@ -120,6 +123,15 @@ class _Sent:
         return _frame(item)
 
 
+def server_stopping() -> bool:
+    """Whether uvicorn was told to stop. It waits for every open response before it stops,
+    and an event stream never ends by itself, so the streams watch for this. Uvicorn's
+    SIGTERM handler is its server's bound method: read here, never changed; under another
+    server this is False and MAX_STREAM_SECONDS bounds the wait."""
+    handler = signal.getsignal(signal.SIGTERM)
+    return getattr(getattr(handler, "__self__", None), "should_exit", False) is True
+
+
 async def _events(
     request: Request,
     *,
@@ -147,14 +159,19 @@ async def _events(
             async for item in replay:
                 if chunk := sent.frame(item):
                     yield chunk
-        while (left := ends_at - loop.time()) > 0:
+        keepalive_at = loop.time() + KEEPALIVE_SECONDS
+        while (now := loop.time()) < ends_at and not server_stopping():
+            wait = min(now + STOP_CHECK_SECONDS, keepalive_at, ends_at) - now
             try:
-                async with asyncio.timeout(min(KEEPALIVE_SECONDS, left)):
+                async with asyncio.timeout(wait):
                     published = await anext(subscription)
             except TimeoutError:
+                if loop.time() < keepalive_at:
+                    continue
                 if await request.is_disconnected():
                     return
                 yield ": keep-alive\n\n"
+                keepalive_at = loop.time() + KEEPALIVE_SECONDS
                 continue
             if published is not None:
                 if chunk := sent.frame(InboxItemRead.model_validate(published)):
