@@ -18,6 +18,7 @@ from services.knowledge.solutions.views import router as solutions_router
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
+from shared.waiting import first_of
 
 log = logging.getLogger("helpdesk.knowledge")
 
@@ -66,17 +67,7 @@ async def keep_index_in_step(app: FastAPI, stop: asyncio.Event, *, indexed: bool
             backoff = min(backoff * 2, MAX_SYNC_BACKOFF_SECONDS)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(backoff):
-                await _first_of(stop, wake)
-
-
-async def _first_of(*events: asyncio.Event) -> None:
-    """Return once any of `events` is set."""
-    tasks = [asyncio.create_task(event.wait()) for event in events]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
+                await first_of(stop, wake)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,6 +16,7 @@ from services.notify.deliveries.errors import PermanentDeliveryError, TransientD
 from services.notify.deliveries.service import Channel
 from shared.clock import utcnow
 from shared.mongo import Database, Document
+from shared.waiting import first_of
 
 log = logging.getLogger("helpdesk.notify.dispatcher")
 
@@ -69,7 +70,7 @@ class Dispatcher:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(IDLE_POLL_SECONDS):
-                        await _first_of(stop, self._wake)
+                        await first_of(stop, self._wake)
                 continue
             await self.attempt(delivery)
 
@@ -106,12 +107,3 @@ class Dispatcher:
         if now - first >= self._give_up_after[channel]:
             return None
         return now + self._backoff[channel](int(delivery.get("attempts", 1)))
-
-
-async def _first_of(*events: asyncio.Event) -> None:
-    tasks = [asyncio.create_task(event.wait()) for event in events]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
