@@ -18,7 +18,7 @@ AppFactory = Callable[[Settings], FastAPI]
 SERVICES: list[tuple[AppFactory, set[str]]] = [
     (create_intake, {"mongodb", "temporal"}),
     (create_knowledge, {"mongodb", "meilisearch"}),
-    (create_notify, {"mongodb", "smtp"}),
+    (create_notify, {"mongodb", "smtp", "temporal"}),
 ]
 
 DEAD: dict[str, dict[str, object]] = {

@@ -57,7 +57,9 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set."""
-        await asyncio.gather(*(self._sender_loop(stop) for _ in range(self._concurrency)))
+        async with asyncio.TaskGroup() as senders:
+            for _ in range(self._concurrency):
+                senders.create_task(self._sender_loop(stop))
 
     async def _sender_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
