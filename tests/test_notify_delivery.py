@@ -133,6 +133,36 @@ async def test_filing_tells_the_customer_and_the_agent_in_their_languages(
         assert statuses == {"sent"}
 
 
+async def test_a_public_reply_is_quoted_to_the_customer_and_a_note_is_not(
+    servers: Servers, settings: Settings, db: Database, temporal: Client
+) -> None:
+    async with notify_desk(servers, settings, db, temporal) as desk:
+        ticket = await desk.api.file("alice")
+        await desk.wait_for_mails(ticket["id"], 2)
+        url = f"/v1/tickets/{ticket['id']}/messages"
+        note = {"body": "客户是老版本，检查代理", "visibility": "internal"}
+        noted = await desk.api.call("agent1", "POST", url, json=note)
+        assert noted.status_code == 201, noted.text
+        reply = {"body": "请重启路由器后再试。\n如果仍然不行，请告诉我们。", "visibility": "public"}
+        replied = await desk.api.call("agent1", "POST", url, json=reply)
+        assert replied.status_code == 201, replied.text
+        mails = await desk.wait_for_mails(ticket["id"], 3)
+        to_alice = [m for m in mails if "alice@example.com" in str(m["To"])]
+        [quoted] = [m for m in to_alice if "有新回复" in subject(m)]
+        parts = {part.get_content_type(): part for part in quoted.walk()}
+        text = _decoded(parts["text/plain"])
+        assert "> 请重启路由器后再试。" in text
+        assert "> 如果仍然不行，请告诉我们。" in text
+        assert "请重启路由器后再试。" in _decoded(parts["text/html"])
+        # The internal note went to nobody outside the staff (here: the assignee wrote it).
+        assert all(
+            "客户是老版本" not in _decoded(p)
+            for m in mails
+            for p in m.walk()
+            if p.get_content_maintype() == "text"
+        )
+
+
 async def test_a_repeated_hand_over_delivers_nothing_twice(
     servers: Servers, settings: Settings, db: Database, temporal: Client
 ) -> None:

@@ -24,6 +24,7 @@ from shared.notifications import Notification
 from shared.settings import Settings
 
 DUPLICATE_KEY = 11000
+MAX_QUOTED_CHARACTERS = 4000
 
 
 class Channel(StrEnum):
@@ -63,6 +64,13 @@ async def accept(
     if ticket is None:
         return 0
     payload = ticket_payload(ticket, notification.data)
+    if notification.event == "replied" and (message_id := notification.data.get("message_id")):
+        # A public reply travels in the notification itself, as people expect of e-mail.
+        message = await db[collections.TICKET_MESSAGES].find_one(
+            {"_id": str(message_id), "visibility": "public"}, projection={"body": 1}
+        )
+        if message is not None:
+            payload["message"] = str(message["body"])[:MAX_QUOTED_CHARACTERS]
     event, key = notification.event, notification.key
     common: dict[str, Any] = {
         "notification_key": key,

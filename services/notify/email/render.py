@@ -54,6 +54,7 @@ def render(
         "subject": subject,
         "greeting": frame["greeting"].format(name=name or ""),
         "lines": [line.format(**values) for line in wording.lines],
+        "message": payload.get("message"),
         "link_label": frame["link"],
         "ticket_url": ticket_url,
         "signature": frame["signature"],
