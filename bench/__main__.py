@@ -6,13 +6,15 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench import actions, intake, open_tickets, sla_lag
+from bench import actions, intake, notify, open_tickets, search, sla_lag
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
     "intake": intake.main,
     "sla_lag": sla_lag.main,
     "open_tickets": open_tickets.main,
     "actions": actions.main,
+    "search": search.main,
+    "notify": notify.main,
 }
 
 
