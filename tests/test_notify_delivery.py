@@ -29,6 +29,7 @@ from shared.notifications import Notification
 from shared.settings import Settings
 from tests.conftest import REPO_ROOT, Servers, lifespan_client
 from tests.intake_support import Api, running_api
+from tests.notify_webhook_support import running_receiver
 
 
 @dataclass
@@ -304,3 +305,69 @@ async def test_notify_killed_mid_delivery_loses_no_mail(
 def _message_id_key(value: str) -> str:
     """A delivery id as its Message-ID spells it (see services/notify/email/send.py)."""
     return "".join(c if c.isalnum() or c in "-._<" else "." for c in value)
+
+
+async def test_webhooks_are_signed_retried_and_given_up_on_without_touching_the_ticket(
+    servers: Servers, settings: Settings, db: Database, temporal: Client
+) -> None:
+    async with (
+        running_receiver() as good,
+        running_receiver() as gone,
+        notify_desk(servers, settings, db, temporal) as desk,
+    ):
+        assert desk.notify is not None
+        admin = await desk.api.headers("admin")
+        subscriptions = {}
+        for name, receiver in (("good", good), ("gone", gone)):
+            body = {"url": receiver.url, "events": ["received"]}
+            created = await desk.notify.post("/v1/webhooks", json=body, headers=admin)
+            assert created.status_code == 201, created.text
+            receiver.secret = created.json()["secret"]
+            subscriptions[name] = created.json()["id"]
+        good.answers = [503]  # one transient failure first
+        gone.answers = [410] * 5  # the endpoint is gone for good
+        ticket = await desk.api.file("alice")
+        # The first retry of a webhook comes after 10 s: once the first attempt failed,
+        # the test brings the retry forward.
+        for _ in range(200):
+            hooks = [
+                d
+                async for d in db[collections.NOTIFICATION_DELIVERIES].find(
+                    {"ticket_id": ticket["id"], "channel": "webhook"}
+                )
+            ]
+            if {d["target"]: d["last_error"] for d in hooks}.get(subscriptions["good"]):
+                break
+            await asyncio.sleep(0.05)
+        await db[collections.NOTIFICATION_DELIVERIES].update_many(
+            {"ticket_id": ticket["id"], "channel": "webhook", "status": "pending"},
+            {"$set": {"next_attempt_at": utcnow()}},
+        )
+        for _ in range(200):
+            hooks = [
+                d
+                async for d in db[collections.NOTIFICATION_DELIVERIES].find(
+                    {"ticket_id": ticket["id"], "channel": "webhook"}
+                )
+            ]
+            by = {d["target"]: d for d in hooks}
+            if len(by) == 2 and by[subscriptions["good"]]["status"] == "sent":
+                break
+            await asyncio.sleep(0.05)
+        sent, failed = by[subscriptions["good"]], by[subscriptions["gone"]]
+        assert (sent["status"], sent["attempts"], sent["response_status"]) == ("sent", 2, 204)
+        assert (failed["status"], failed["attempts"]) == ("failed", 1)
+        assert failed["response_status"] == 410
+        assert "410" in failed["last_error"]
+        # The receiver saw the same signed body twice (a retry), and it verified.
+        assert [r.verified for r in good.received] == [True, True]
+        assert good.received[0].body == good.received[1].body
+        delivery_ids = {r.headers["x-helpdesk-delivery"] for r in good.received}
+        assert delivery_ids == {sent["_id"]}
+        # The delivery log shows both outcomes to the admin.
+        log = await desk.notify.get(
+            f"/v1/webhooks/{subscriptions['gone']}/deliveries", headers=admin
+        )
+        assert [d["status"] for d in log.json()["items"]] == ["failed"]
+        # The ticket went on regardless.
+        assert (await desk.api.wait_for("agent1", ticket["id"], status="processing"))["assignee"]
