@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer
 
+from services.knowledge.deflection.recorder import EventRecorder
 from services.knowledge.meili import MeiliGateway
 from shared.auth import Principal, read_token
 from shared.deps import DbDep as DbDep  # re-exported for the routes
@@ -61,3 +62,11 @@ async def search_rate_limit(request: Request, principal: OptionalUser) -> None:
 
 
 SearchRateLimit = Depends(search_rate_limit)
+
+
+async def get_recorder(request: Request) -> EventRecorder:
+    recorder: EventRecorder = request.app.state.deflection
+    return recorder
+
+
+RecorderDep = Annotated[EventRecorder, Depends(get_recorder)]

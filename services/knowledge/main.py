@@ -11,6 +11,7 @@ from services.knowledge import indexing
 from services.knowledge.articles import service as articles_service
 from services.knowledge.articles.views import router as articles_router
 from services.knowledge.deflection import service as deflection_service
+from services.knowledge.deflection.recorder import EventRecorder
 from services.knowledge.deflection.views import router as deflection_router
 from services.knowledge.meili import MeiliGateway, SearchUnavailableError
 from services.knowledge.search.views import router as search_router
@@ -83,9 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rate=resolved.search_rate_per_second, burst=resolved.search_rate_burst
             )
             app.state.sync_wake = asyncio.Event()
+            app.state.deflection = recorder = EventRecorder(app.state.db)
             indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
             stop = asyncio.Event()
             syncer = asyncio.create_task(keep_index_in_step(app, stop, indexed=indexed))
+            writer = asyncio.create_task(recorder.run(stop))
             try:
                 yield
             finally:
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 syncer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await syncer
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(writer, 10)  # the last batch of events
                 await meili.close()
 
     app = service_app(

@@ -15,8 +15,8 @@ from services.knowledge.articles.models import (
     ArticleUpdate,
     Vote,
 )
-from services.knowledge.deflection.service import EventKind, record
-from services.knowledge.deps import DbDep, OptionalUser, StaffUser
+from services.knowledge.deflection.service import EventKind
+from services.knowledge.deps import DbDep, OptionalUser, RecorderDep, StaffUser
 from shared.clock import utcnow
 from shared.enums import Category, TicketType
 from shared.mongo import Document
@@ -77,6 +77,7 @@ async def read_article(
     db: DbDep,
     principal: OptionalUser,
     background: BackgroundTasks,
+    recorder: RecorderDep,
     session: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ArticleRead:
     """One article; opening a published one counts as a view (H3)."""
@@ -86,9 +87,7 @@ async def read_article(
         raise service.not_found(article_id)
     if not staff:
         background.add_task(service.count_open, db=db, article_id=article_id)
-        background.add_task(
-            record, db=db, kind=EventKind.OPEN, now=utcnow(), session=session, article_id=article_id
-        )
+        recorder.record(kind=EventKind.OPEN, now=utcnow(), session=session, article_id=article_id)
     return _read(article)
 
 
@@ -111,14 +110,13 @@ async def delete_article(article_id: str, _: StaffUser, db: DbDep, request: Requ
 
 
 @router.post("/{article_id}/vote", status_code=status.HTTP_204_NO_CONTENT)
-async def vote(article_id: str, body: Vote, db: DbDep) -> Response:
+async def vote(article_id: str, body: Vote, db: DbDep, recorder: RecorderDep) -> Response:
     """ "This solved my problem" (or not): counted for the article and for deflection."""
     article = await service.get_article(db=db, article_id=article_id)
     if article.get("status") != ArticleStatus.PUBLISHED:
         raise service.not_found(article_id)
     await service.count_vote(db=db, article_id=article_id, helpful=body.helpful)
-    await record(
-        db=db,
+    recorder.record(
         kind=EventKind.VOTE,
         now=utcnow(),
         session=body.session,

@@ -12,7 +12,7 @@ from bson import ObjectId
 from pymongo import ASCENDING
 
 from shared import collections
-from shared.mongo import ACKNOWLEDGED, Database, Document
+from shared.mongo import Database, Document
 
 
 class EventKind(StrEnum):
@@ -32,9 +32,8 @@ async def ensure_indexes(*, db: Database) -> None:
     )
 
 
-async def record(
+def event_document(
     *,
-    db: Database,
     kind: EventKind,
     now: datetime,
     session: str | None,
@@ -42,9 +41,9 @@ async def record(
     results: int | None = None,
     article_id: str | None = None,
     helpful: bool | None = None,
-) -> None:
-    """Append one event (unjournaled: a lost event skews a statistic, it loses no data)."""
-    document: Document = {
+) -> Document:
+    """One deflection event as stored."""
+    return {
         "_id": str(ObjectId()),
         "at": now,
         "kind": kind.value,
@@ -54,11 +53,6 @@ async def record(
         "article_id": article_id,
         "helpful": helpful,
     }
-    await (
-        db[collections.KNOWLEDGE_EVENTS]
-        .with_options(write_concern=ACKNOWLEDGED)
-        .insert_one(document)
-    )
 
 
 async def deflection_report(

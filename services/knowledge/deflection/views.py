@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.knowledge.deflection.service import deflection_report
-from services.knowledge.deps import DbDep, StaffUser
+from services.knowledge.deps import DbDep, RecorderDep, StaffUser
 from shared.clock import utcnow
 from shared.errors import ApiError
 
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 async def deflection(
     _: StaffUser,
     db: DbDep,
+    recorder: RecorderDep,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
 ) -> dict[str, Any]:
@@ -26,4 +27,5 @@ async def deflection(
     start = from_ or end - timedelta(days=30)
     if start >= end:
         raise ApiError(422, "invalid_period", "'from' must be before 'to'.")
+    await recorder.flush()  # the figures include this process's latest events
     return await deflection_report(db=db, start=start, end=end)

@@ -3,10 +3,10 @@ agents' search over FAQ and solutions together."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, Query
 
-from services.knowledge.deflection.service import EventKind, record
-from services.knowledge.deps import DbDep, MeiliDep, SearchRateLimit, SettingsDep, StaffUser
+from services.knowledge.deflection.service import EventKind
+from services.knowledge.deps import MeiliDep, RecorderDep, SearchRateLimit, SettingsDep, StaffUser
 from services.knowledge.indexing import ARTICLES, SOLUTIONS
 from services.knowledge.meili import SearchUnavailableError
 from services.knowledge.search import query
@@ -56,10 +56,9 @@ def _hit(raw: dict[str, Any], *, federated: bool = False) -> Hit:
 
 @router.get("/search", response_model=SearchPage, dependencies=[SearchRateLimit])
 async def search(
-    db: DbDep,
+    recorder: RecorderDep,
     meili: MeiliDep,
     settings: SettingsDep,
-    background: BackgroundTasks,
     q: Text = "",
     type: TicketType | None = None,
     category: Category | None = None,
@@ -81,9 +80,7 @@ async def search(
     except SearchUnavailableError as exc:
         raise unavailable(exc) from exc
     total = int(result.get("estimatedTotalHits", len(result["hits"])))
-    background.add_task(
-        record, db=db, kind=EventKind.SEARCH, now=utcnow(), session=session, query=q, results=total
-    )
+    recorder.record(kind=EventKind.SEARCH, now=utcnow(), session=session, query=q, results=total)
     return SearchPage(
         hits=[_hit(raw) for raw in result["hits"]],
         total=total,
@@ -123,19 +120,16 @@ async def best_matches(*, meili: Any, prefix: str, request: SuggestRequest) -> l
 @router.post("/suggest", response_model=Suggestions, dependencies=[SearchRateLimit])
 async def suggest(
     body: SuggestRequest,
-    db: DbDep,
+    recorder: RecorderDep,
     meili: MeiliDep,
     settings: SettingsDep,
-    background: BackgroundTasks,
 ) -> Suggestions:
     """Articles for a ticket being written; empty (never an error) when search is down."""
     try:
         hits = await best_matches(meili=meili, prefix=settings.meili_index_prefix, request=body)
     except SearchUnavailableError:
         return Suggestions(hits=[], unavailable=True)
-    background.add_task(
-        record,
-        db=db,
+    recorder.record(
         kind=EventKind.SUGGEST,
         now=utcnow(),
         session=body.session,
