@@ -21,7 +21,9 @@ from shared import collections
 from shared.mongo import Database, Document
 
 DATA = Path(__file__).parent / "data"
-PENDING = {"index_pending": {"$ne": False}}  # documents from before the flag count too
+# An equality, so the index answers it: the syncer asks every 2 s, and a `$ne` scanned the
+# whole collection (150 ms at 10,000 articles on SecantusDB).
+PENDING = {"index_pending": True}
 LIVE = {"deleted": {"$ne": True}}
 
 
@@ -125,6 +127,10 @@ async def ensure_mongo_indexes(*, db: Database) -> None:
     """The MongoDB indexes the syncer and the article lists use (idempotent)."""
     for spec in SPECS:
         await db[spec.collection].create_index([("index_pending", ASCENDING)], name="index_pending")
+        # Documents written before the flag existed are pending (once; idempotent).
+        await db[spec.collection].update_many(
+            {"index_pending": {"$exists": False}}, {"$set": {"index_pending": True}}
+        )
     await db[collections.FAQ_ARTICLES].create_index(
         [("status", ASCENDING), ("type", ASCENDING), ("category", ASCENDING)],
         name="status_type_category",
