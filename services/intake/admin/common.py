@@ -4,12 +4,13 @@ on `_id`, and PATCH bodies that tell "left out" from "set to null"."""
 import base64
 import binascii
 import json
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel
 
 from shared.errors import ApiError
 from shared.mongo import Collection, Document
+from shared.schemas import PatchBody as PatchBody  # re-exported for the admin models
 
 T = TypeVar("T")
 
@@ -54,27 +55,3 @@ async def find_page(
     more = len(documents) > limit
     documents = documents[:limit]
     return documents, encode_cursor(str(documents[-1]["_id"])) if more else None
-
-
-class PatchBody(BaseModel):
-    """A partial update: fields left out stay as they are; null is refused unless the field
-    is listed in `nullable` (there it clears the value)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    nullable: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        nulls = sorted(
-            name
-            for name in self.model_fields_set
-            if getattr(self, name) is None and name not in self.nullable
-        )
-        if nulls:
-            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the caller sent, as JSON-ready values."""
-        return self.model_dump(mode="json", exclude_unset=True)

@@ -2,9 +2,11 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.schemas import PatchBody
 
 # The SPEC J2 events a subscription may name, as the ticket workflow spells them.
 EVENTS: tuple[str, ...] = (
@@ -66,10 +68,8 @@ class WebhookCreate(BaseModel):
     description: Description | None = None
 
 
-class WebhookUpdate(BaseModel):
+class WebhookUpdate(PatchBody):
     """Fields left out stay; only `description` may be null (cleared)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     nullable: ClassVar[frozenset[str]] = frozenset({"description"})
 
@@ -77,21 +77,6 @@ class WebhookUpdate(BaseModel):
     events: EventList | None = None
     active: bool | None = None
     description: Description | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        nulls = sorted(
-            name
-            for name in self.model_fields_set
-            if getattr(self, name) is None and name not in self.nullable
-        )
-        if nulls:
-            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the caller sent, as JSON-ready values."""
-        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class WebhookRead(BaseModel):
