@@ -46,12 +46,14 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
         var = Path(tmp)
         ports, servers = servers_on_free_ports(var, DEV_MEILI_MASTER_KEY)
-        intake_port = free_port()
+        intake_port, knowledge_port, notify_port = free_port(), free_port(), free_port()
         values = {
             **ports.settings_values(),
             "environment": Environment.TEST.value,
             "mongodb_db": "bench",
             "intake_url": f"http://127.0.0.1:{intake_port}",
+            "knowledge_url": f"http://127.0.0.1:{knowledge_port}",
+            "notify_url": f"http://127.0.0.1:{notify_port}",
             # pinned, so that the tokens the benchmark mints are the ones intake accepts
             # whatever JWT_SECRET the calling shell may have set
             "jwt_secret": DEV_JWT_SECRET,
@@ -69,23 +71,11 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
                     probe=worker_probe(settings),
                     env=env,
                 ),
-                ProcessSpec(
-                    name="intake",
-                    argv=[
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "--factory",
-                        "services.intake.main:create_app",
-                        "--port",
-                        str(intake_port),
-                        "--log-level",
-                        "warning",
-                    ],
-                    port=intake_port,
-                    probe=http_probe(f"{settings.intake_url}/readyz"),
-                    env=env,
-                ),
+                _service("intake", "services.intake.main:create_app", intake_port, env),
+                # As in production: the worker asks knowledge for automatic answers and
+                # hands every event to notify's worker.
+                _service("knowledge", "services.knowledge.main:create_app", knowledge_port, env),
+                _service("notify", "services.notify.main:create_app", notify_port, env),
             ]
         processes = await start_all(servers, var / "log", REPO_ROOT)
         try:
@@ -214,3 +204,17 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def _service(name: str, factory: str, port: int, env: dict[str, str]) -> ProcessSpec:
+    """One of the help desk's HTTP services under uvicorn, ready once `/readyz` says so."""
+    return ProcessSpec(
+        name=name,
+        argv=[
+            *(sys.executable, "-m", "uvicorn", "--factory", factory),
+            *("--port", str(port), "--log-level", "warning"),
+        ],
+        port=port,
+        probe=http_probe(f"http://127.0.0.1:{port}/readyz"),
+        env=env,
+    )
