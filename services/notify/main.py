@@ -81,6 +81,9 @@ async def _run_worker(app: FastAPI, activities: NotifyActivities, stop: asyncio.
                 client,
                 task_queue=notify_task_queue(settings.temporal_task_queue),
                 activities=[activities.accept_notification],
+                # Bounded: a burst of 2,000 events accepted 100 at a time overloaded
+                # SecantusDB until accepts timed out and were retried (bench/notify.py).
+                max_concurrent_activities=settings.notify_senders,
             )
             async with worker:
                 await stop.wait()
