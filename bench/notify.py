@@ -199,7 +199,8 @@ def event_data(ticket: int, event: str) -> dict[str, Any]:
 
 
 def message_id_of(key: str, customer: str) -> str:
-    """The Message-ID notify gives the e-mail delivery of `key` to `customer`."""
+    """The Message-ID notify gives the e-mail delivery of `key` to `customer`: built with
+    send.py's own (private) helper, so that a change there cannot pass for missing mail."""
     return f"<{_local_part(delivery_id(key, Channel.EMAIL, customer))}@helpdesk>"
 
 
