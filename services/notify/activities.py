@@ -31,5 +31,5 @@ class NotifyActivities:
             notification=notification,
             now=utcnow(),
         )
-        self._dispatcher.wake()
-        return added
+        self._dispatcher.submit(added)
+        return len(added)

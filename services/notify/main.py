@@ -100,9 +100,11 @@ async def _drain_outbox(app: FastAPI, stop: asyncio.Event, *, indexed: bool) -> 
                 await create_indexes(app.state.db, INDEXES)
                 indexed = True
             if await drain_outbox(
-                db=app.state.db, hub=app.state.inbox_hub, settings=app.state.settings
+                db=app.state.db,
+                hub=app.state.inbox_hub,
+                settings=app.state.settings,
+                dispatcher=app.state.dispatcher,
             ):
-                app.state.dispatcher.wake()
                 continue
         except Exception as exc:
             log.warning("outbox not drained, will retry: %s", exc)

@@ -16,7 +16,6 @@ from services.notify.deliveries.errors import PermanentDeliveryError, TransientD
 from services.notify.deliveries.service import Channel
 from shared.clock import utcnow
 from shared.mongo import Database, Document
-from shared.waiting import first_of
 
 log = logging.getLogger("helpdesk.notify.dispatcher")
 
@@ -26,7 +25,11 @@ Sender = Callable[[Document], Awaitable[int | None]]
 Backoff = Callable[[int], timedelta]
 
 LEASE = timedelta(seconds=60)
-IDLE_POLL_SECONDS = 1.0
+SWEEP_SECONDS = 1.0
+SWEEP_BATCH = 100
+# Even under a backlog that never drains, retries and expired leases are looked for this
+# often (the sweep is a scan, so it otherwise waits until the senders run short of work).
+LONGEST_SWEEP_GAP = timedelta(seconds=30)
 
 
 def email_backoff(attempts: int) -> timedelta:
@@ -35,6 +38,10 @@ def email_backoff(attempts: int) -> timedelta:
 
 
 class Dispatcher:
+    """New deliveries arrive in memory (`submit`) and are sent by `concurrency` senders; one
+    sweeper finds in the store what memory cannot know: retries that have come due, leases
+    run out, deliveries left by a previous process."""
+
     def __init__(
         self,
         *,
@@ -49,32 +56,55 @@ class Dispatcher:
         self._backoff = backoff
         self._give_up_after = give_up_after
         self._concurrency = concurrency
-        self._wake = asyncio.Event()
+        self._ready: asyncio.Queue[Document] = asyncio.Queue()
+        self._queued: set[str] = set()
 
-    def wake(self) -> None:
-        """Something new is due: stop waiting for the next poll."""
-        self._wake.set()
+    def submit(self, deliveries: list[Document]) -> None:
+        """Deliveries just stored: send them without looking for them in the store."""
+        for delivery in deliveries:
+            if delivery["_id"] not in self._queued:
+                self._queued.add(delivery["_id"])
+                self._ready.put_nowait(delivery)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set."""
-        async with asyncio.TaskGroup() as senders:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._sweep_loop(stop))
             for _ in range(self._concurrency):
-                senders.create_task(self._sender_loop(stop))
+                tasks.create_task(self._sender_loop(stop))
+
+    async def _sweep_loop(self, stop: asyncio.Event) -> None:
+        last_sweep = utcnow() - LONGEST_SWEEP_GAP
+        while not stop.is_set():
+            now = utcnow()
+            if self._ready.qsize() < self._concurrency or now - last_sweep >= LONGEST_SWEEP_GAP:
+                last_sweep = now
+                try:
+                    self.submit(
+                        await service.due_deliveries(db=self._db, now=now, limit=SWEEP_BATCH)
+                    )
+                except Exception:
+                    log.exception("could not look for due deliveries; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
 
     async def _sender_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                delivery = await service.claim_due(db=self._db, now=utcnow(), lease=LEASE)
-            except Exception:
-                log.exception("could not claim a delivery; retrying")
-                delivery = None
-            if delivery is None:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(IDLE_POLL_SECONDS):
-                        await first_of(stop, self._wake)
+                async with asyncio.timeout(SWEEP_SECONDS):
+                    delivery = await self._ready.get()
+            except TimeoutError:
                 continue
-            await self.attempt(delivery)
+            self._queued.discard(delivery["_id"])
+            try:
+                claimed = await service.claim(
+                    db=self._db, delivery=delivery, now=utcnow(), lease=LEASE
+                )
+            except Exception:
+                log.exception("could not claim delivery %s; the sweep will retry", delivery["_id"])
+                continue
+            if claimed is not None:  # else another sender or process has it
+                await self.attempt(claimed)
 
     async def attempt(self, delivery: Document) -> None:
         """One attempt at one claimed delivery, its outcome recorded."""

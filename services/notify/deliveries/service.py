@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.email.render import language_of, render
@@ -57,12 +57,12 @@ def delivery_id(key: str, channel: Channel, target: str) -> str:
 
 async def accept(
     *, db: Database, hub: InboxHub, settings: Settings, notification: Notification, now: datetime
-) -> int:
-    """Turn one event into inbox items and pending deliveries; how many deliveries are new."""
+) -> list[Document]:
+    """Turn one event into inbox items and pending deliveries; the deliveries that are new."""
     await _record(db, notification, now)
     ticket = await db[collections.TICKETS].find_one({"_id": notification.ticket_id})
     if ticket is None:
-        return 0
+        return []
     payload = ticket_payload(ticket, notification.data)
     if notification.event == "replied" and (message_id := notification.data.get("message_id")):
         # A public reply travels in the notification itself, as people expect of e-mail.
@@ -150,48 +150,64 @@ def _delivery(
     }
 
 
-async def _insert_new(db: Database, deliveries: list[Document]) -> int:
-    """Insert (journaled) the deliveries not there yet; how many were new."""
+async def _insert_new(db: Database, deliveries: list[Document]) -> list[Document]:
+    """Insert (journaled) the deliveries not there yet; those that were new."""
     if not deliveries:
-        return 0
+        return []
     try:
-        result = await db[collections.NOTIFICATION_DELIVERIES].insert_many(
-            deliveries, ordered=False
-        )
-        return len(result.inserted_ids)
+        await db[collections.NOTIFICATION_DELIVERIES].insert_many(deliveries, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(error.get("code") != DUPLICATE_KEY for error in errors):
             raise
-        return int(exc.details.get("nInserted", 0))
+        stored = {int(error["index"]) for error in errors}
+        return [delivery for index, delivery in enumerate(deliveries) if index not in stored]
+    return deliveries
 
 
-async def claim_due(*, db: Database, now: datetime, lease: timedelta) -> Document | None:
-    """Take the next due delivery (or one whose sender died mid-attempt) for one attempt."""
+async def due_deliveries(*, db: Database, now: datetime, limit: int) -> list[Document]:
+    """Deliveries due now that no sender holds: retries whose time has come, those whose
+    sender died mid-attempt (lease run out), those left over from before a restart.
+
+    A scan of everything due, so the dispatcher runs it only when it has little else to
+    do; deliveries it has just accepted reach it in memory."""
     deliveries = db[collections.NOTIFICATION_DELIVERIES]
-    taken = {
-        "$set": {
-            "status": DeliveryStatus.SENDING.value,
-            "lease_until": now + lease,
-            "last_attempt_at": now,
-        },
-        "$inc": {"attempts": 1},
-    }
+    found: list[Document] = []
     for due in (
-        {"status": DeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now}},
         {"status": DeliveryStatus.SENDING.value, "lease_until": {"$lt": now}},
+        {"status": DeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now}},
     ):
-        claimed: Document | None = await deliveries.find_one_and_update(
-            due, taken, sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER
-        )
-        if claimed is not None:
-            if claimed.get("first_attempt_at") is None:
-                await deliveries.update_one(
-                    {"_id": claimed["_id"]}, {"$set": {"first_attempt_at": now}}
-                )
-                claimed["first_attempt_at"] = now
-            return claimed
-    return None
+        cursor = deliveries.find(due).sort("next_attempt_at", ASCENDING).limit(limit - len(found))
+        found += [delivery async for delivery in cursor]
+        if len(found) >= limit:
+            break
+    return found
+
+
+async def claim(
+    *, db: Database, delivery: Document, now: datetime, lease: timedelta
+) -> Document | None:
+    """Take `delivery` for one attempt if it is still as read and due (no other sender has
+    taken it meanwhile); the delivery as claimed, or None.
+
+    Matching on the number of attempts makes the copy in hand exact, so the claim is one
+    write by `_id` (a claim that searches and sorts scans every pending delivery)."""
+    attempts = int(delivery.get("attempts", 0))
+    if delivery.get("status") == DeliveryStatus.SENDING.value:
+        due: Document = {"status": DeliveryStatus.SENDING.value, "lease_until": {"$lt": now}}
+    else:
+        due = {"status": DeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now}}
+    taken: Document = {
+        "status": DeliveryStatus.SENDING.value,
+        "lease_until": now + lease,
+        "last_attempt_at": now,
+        "attempts": attempts + 1,
+        "first_attempt_at": delivery.get("first_attempt_at") or now,
+    }
+    result = await db[collections.NOTIFICATION_DELIVERIES].update_one(
+        {"_id": delivery["_id"], "attempts": attempts, **due}, {"$set": taken}
+    )
+    return {**delivery, **taken} if result.modified_count == 1 else None
 
 
 async def mark_sent(
