@@ -22,3 +22,5 @@ NOTIFICATION_DELIVERIES = "notification_deliveries"  # notify: one per recipient
 INBOX = "inbox"  # notify: in-app notifications per user
 WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"  # notify (admin): webhook endpoints
 NOTIFICATIONS = "notifications"  # notify: every event it accepted (keyed, so once each)
+TICKET_STATS = "ticket_stats"  # worker (stats refresh): one facts document per ticket
+STATS_STATE = "stats_state"  # worker (stats refresh): how far the refresh has read events

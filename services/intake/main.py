@@ -16,6 +16,7 @@ from services.intake.auth.views import router as auth_router
 from services.intake.canned import service as canned_service
 from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
+from services.intake.stats.views import router as stats_router
 from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
 from services.intake.tickets.actions import router as ticket_actions_router
@@ -115,4 +116,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(attachments_router)
     app.include_router(conversation_router)
     app.include_router(ticket_actions_router)
+    app.include_router(stats_router)
     return app

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from temporalio import activity
 from temporalio.client import Client
 
+from services.stats import refresh as stats_refresh
 from services.workflows import assignment
 from services.workflows.auto_answer import KnowledgeSuggestions, reply_text
 from services.workflows.models import (
@@ -62,6 +63,7 @@ async def ensure_indexes(db: Database) -> None:
         name="submitter_category",
     )
     await assignment.ensure_indexes(db=db)
+    await stats_refresh.ensure_indexes(db=db)
 
 
 def _normalised(title: str) -> str:
@@ -97,7 +99,13 @@ class TicketActivities:
     async def record_event(self, write: ProjectionWrite) -> None:
         """Append one transition to the ticket's history and project the ticket after it."""
         event = write.event
-        document = {"_id": event.event_id, **event.model_dump(mode="python")}
+        # recorded_at: when the write was made, which the statistics refresh reads by
+        # (an event's `at` is the workflow's time, and a retried write lands later).
+        document = {
+            "_id": event.event_id,
+            **event.model_dump(mode="python"),
+            "recorded_at": utcnow(),
+        }
 
         async def append() -> None:
             with contextlib.suppress(DuplicateKeyError):  # a retry of a write that had landed

@@ -8,6 +8,8 @@ import sys
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from services.stats.activities import StatsActivities, StatsRefreshWorkflow
+from services.stats.schedule import ensure_refresh_schedule
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
 from services.workflows.ticket_workflow import TicketWorkflow
@@ -27,11 +29,12 @@ def build_worker(
     """The worker that runs ticket workflows and their activities on `task_queue`; without
     `knowledge`, new tickets get no automatic answers."""
     activities = TicketActivities(db, client, knowledge)
+    stats = StatsActivities(db)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[TicketWorkflow],
-        activities=activities.all(),
+        workflows=[TicketWorkflow, StatsRefreshWorkflow],
+        activities=[*activities.all(), stats.refresh_ticket_stats],
     )
 
 
@@ -48,6 +51,7 @@ async def main() -> None:
     client = await connect_temporal(settings)
     knowledge = KnowledgeSuggestions.from_settings(settings)
     worker = build_worker(client, db, settings.temporal_task_queue, knowledge)
+    await ensure_refresh_schedule(client, settings.temporal_task_queue)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

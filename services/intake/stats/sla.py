@@ -1,0 +1,118 @@
+"""SLA monitoring (E3): attainment per priority and clock, the tickets at risk and breached
+now, and where the breached tickets' time went."""
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from services.intake.stats.asof import CLOCKS, breach_by, rate, sla_outcome
+from services.intake.stats.load import created_in_period, open_now
+from services.intake.stats.period import StatsQuery
+from services.stats.facts import BreachCause
+from shared.auth import Principal
+from shared.clock import utcnow
+from shared.enums import Priority, SlaState
+from shared.mongo import Database, Document
+
+FIELDS = ["number", "priority", "first_response", "resolutions", "reopens", "breaches"]
+LIVE_LIMIT = 100
+
+
+def _attainment(cohort: list[Document], clock: str, moment: datetime) -> dict[str, Any]:
+    outcomes = Counter(sla_outcome(f, clock, moment) for f in cohort)
+    met, breached = outcomes.get("met", 0), outcomes.get("breached", 0)
+    return {"met": met, "breached": breached, "attainment": rate(met, met + breached)}
+
+
+def _live(ticket: Document, now: datetime) -> dict[str, Any]:
+    """An open ticket's SLA as it is now: its nearest running deadline."""
+    sla = ticket.get("sla") or {}
+    running = [
+        (clock, sla[clock]["due_at"])
+        for clock in CLOCKS
+        if (sla.get(clock) or {}).get("due_at") and (sla[clock].get("state") not in ("met",))
+    ]
+    clock, due = min(running, key=lambda pair: pair[1]) if running else (None, None)
+    return {
+        "id": ticket["_id"],
+        "number": ticket.get("number"),
+        "title": ticket.get("title", ""),
+        "priority": ticket.get("priority"),
+        "status": ticket.get("status"),
+        "group": ticket.get("group"),
+        "assignee": (ticket.get("assignee") or {}).get("id"),
+        "clock": clock,
+        "due_at": due.isoformat() if due else None,
+        "seconds_left": round((due - now).total_seconds()) if due else None,
+    }
+
+
+def _causes(cohort: list[Document], moment: datetime) -> dict[str, Any]:
+    """Per clock: seconds and share per cause over the breached tickets, and how many
+    breaches each cause dominated."""
+    found: dict[str, Any] = {}
+    for clock in CLOCKS:
+        seconds: Counter[str] = Counter()
+        dominant: Counter[str] = Counter()
+        breached = 0
+        for facts in cohort:
+            breach = breach_by(facts, clock, moment)
+            if breach is None:
+                continue
+            breached += 1
+            causes = breach["causes"]
+            seconds.update(causes)
+            if any(causes.values()):
+                dominant[max(causes, key=causes.__getitem__)] += 1
+        total = sum(seconds.values())
+        found[clock] = {
+            "breached": breached,
+            "causes": [
+                {
+                    "cause": cause.value,
+                    "seconds": round(seconds.get(cause.value, 0.0), 1),
+                    "share": rate(round(seconds.get(cause.value, 0.0)), round(total)),
+                    "dominant_in": dominant.get(cause.value, 0),
+                }
+                for cause in BreachCause
+            ],
+        }
+    return found
+
+
+async def sla_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
+    cohort = await created_in_period(db=db, query=query, principal=principal, fields=FIELDS)
+    as_of, now = query.as_of, utcnow()
+    tickets = await open_now(db=db, query=query, principal=principal)
+
+    def live(state: SlaState) -> list[dict[str, Any]]:
+        found = [_live(t, now) for t in tickets if (t.get("sla") or {}).get("state") == state]
+        return sorted(found, key=lambda t: t["seconds_left"] or 0)[:LIVE_LIMIT]
+
+    return {
+        "period": query.describe(),
+        "attainment": {clock: _attainment(cohort, clock, as_of) for clock in CLOCKS},
+        "attainment_by_priority": [
+            {
+                "priority": priority.value,
+                **{
+                    clock: _attainment(
+                        [f for f in cohort if f.get("priority") == priority.value], clock, as_of
+                    )
+                    for clock in CLOCKS
+                },
+            }
+            for priority in Priority
+        ],
+        "at_risk_now": live(SlaState.AT_RISK),  # least time left first
+        "breached_now": live(SlaState.BREACHED),  # longest overdue first
+        "breach_causes": _causes(cohort, as_of),
+    }
+
+
+def sla_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for line in report["attainment_by_priority"]:
+        for clock in CLOCKS:
+            rows.append({"priority": line["priority"], "clock": clock, **line[clock]})
+    return rows

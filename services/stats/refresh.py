@@ -1,0 +1,122 @@
+"""Keeping `ticket_stats` up to date from the event history: the facts of every ticket
+whose events changed since the last refresh are computed again.
+
+The refresh remembers how far it has read (`stats_state`): after downtime it catches up
+from there. Events are found by `recorded_at` (when their write was made), not by their
+`at`, so an event written late (a retried activity) is still found; an overlap covers
+writes in flight while the previous refresh read."""
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pymongo import ASCENDING, ReplaceOne
+
+from services.stats.facts import ticket_facts
+from services.stats.terms import title_terms
+from shared import collections
+from shared.mongo import Database, Document
+
+STATE_ID = "ticket_stats"
+OVERLAP = timedelta(minutes=5)
+BATCH = 500
+_TICKET_FIELDS = {"number": 1, "title": 1, "rating": 1}
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    tickets: int  # facts written
+    caught_up: bool  # False: stopped at the limit, more to do
+
+
+async def ensure_indexes(*, db: Database) -> None:
+    await db[collections.TICKET_EVENTS].create_index(
+        [("recorded_at", ASCENDING)], name="recorded_at"
+    )
+    stats = db[collections.TICKET_STATS]
+    await stats.create_index([("created_at", ASCENDING)], name="created_at")
+    await stats.create_index([("resolutions.at", ASCENDING)], name="resolved_at")
+
+
+async def refresh_ticket_stats(
+    *, db: Database, now: datetime, max_tickets: int = 20_000
+) -> RefreshOutcome:
+    """Recompute the facts of the tickets whose events were recorded since the last
+    refresh (every ticket the first time), at most `max_tickets` of them."""
+    states = db[collections.STATS_STATE]
+    state = await states.find_one({"_id": STATE_ID}) or {}
+    if state.get("watermark") is None:
+        return await _rebuild_all(db, state, now, max_tickets)
+    # Resuming a refresh that stopped at its limit, or reading since the last one.
+    since: datetime = state.get("resume_from") or state["watermark"] - OVERLAP
+    changed = (
+        db[collections.TICKET_EVENTS]
+        .find({"recorded_at": {"$gte": since}}, projection={"ticket_id": 1, "recorded_at": 1})
+        .sort("recorded_at", ASCENDING)
+    )
+    ticket_ids: dict[str, None] = {}
+    resume_from: datetime | None = None
+    async for event in changed:
+        if event["ticket_id"] not in ticket_ids and len(ticket_ids) >= max_tickets:
+            resume_from = event["recorded_at"]
+            break
+        ticket_ids[event["ticket_id"]] = None
+    todo = list(ticket_ids)
+    for start in range(0, len(todo), BATCH):
+        await _recompute(db, todo[start : start + BATCH])
+    progress = {"resume_from": resume_from}
+    if resume_from is None:
+        progress["watermark"] = now
+    await states.update_one({"_id": STATE_ID}, {"$set": progress}, upsert=True)
+    return RefreshOutcome(tickets=len(todo), caught_up=resume_from is None)
+
+
+async def _rebuild_all(
+    db: Database, state: Document, now: datetime, max_tickets: int
+) -> RefreshOutcome:
+    """Every ticket in `_id` order, resumable: the first refresh, or one of an installation
+    whose events predate `recorded_at`."""
+    states = db[collections.STATS_STATE]
+    started = state.get("rebuild_started_at") or now
+    after = state.get("rebuild_after")
+    done = 0
+    while done < max_tickets:
+        query = {"_id": {"$gt": after}} if after is not None else {}
+        page = db[collections.TICKETS].find(query, projection={"_id": 1}).sort("_id", ASCENDING)
+        ids = [str(ticket["_id"]) async for ticket in page.limit(BATCH)]
+        if not ids:
+            # Events recorded since the rebuild began are read again by the next refresh.
+            await states.replace_one({"_id": STATE_ID}, {"watermark": started}, upsert=True)
+            return RefreshOutcome(tickets=done, caught_up=True)
+        await _recompute(db, ids)
+        done, after = done + len(ids), ids[-1]
+        await states.replace_one(
+            {"_id": STATE_ID},
+            {"watermark": None, "rebuild_started_at": started, "rebuild_after": after},
+            upsert=True,
+        )
+    return RefreshOutcome(tickets=done, caught_up=False)
+
+
+async def _recompute(db: Database, ticket_ids: list[str]) -> None:
+    events: dict[str, list[Document]] = defaultdict(list)
+    async for event in db[collections.TICKET_EVENTS].find({"ticket_id": {"$in": ticket_ids}}):
+        events[event["ticket_id"]].append(event)
+    tickets = {
+        str(ticket["_id"]): ticket
+        async for ticket in db[collections.TICKETS].find(
+            {"_id": {"$in": ticket_ids}}, projection=_TICKET_FIELDS
+        )
+    }
+    terms = await asyncio.to_thread(
+        lambda: {i: title_terms(str(tickets.get(i, {}).get("title", ""))) for i in ticket_ids}
+    )
+    writes = []
+    for ticket_id in ticket_ids:
+        history = sorted(events.get(ticket_id, []), key=lambda event: event.get("seq", 0))
+        facts = ticket_facts(history, tickets.get(ticket_id), terms[ticket_id])
+        if facts is not None:
+            writes.append(ReplaceOne({"_id": ticket_id}, facts, upsert=True))
+    if writes:
+        await db[collections.TICKET_STATS].bulk_write(writes, ordered=False)
