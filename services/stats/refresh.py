@@ -84,7 +84,7 @@ async def _rebuild_all(
     while done < max_tickets:
         query = {"_id": {"$gt": after}} if after is not None else {}
         page = db[collections.TICKETS].find(query, projection={"_id": 1}).sort("_id", ASCENDING)
-        ids = [str(ticket["_id"]) async for ticket in page.limit(BATCH)]
+        ids = [str(ticket["_id"]) async for ticket in page.limit(min(BATCH, max_tickets - done))]
         if not ids:
             # Events recorded since the rebuild began are read again by the next refresh.
             await states.replace_one({"_id": STATE_ID}, {"watermark": started}, upsert=True)
