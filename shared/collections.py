@@ -24,3 +24,4 @@ WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"  # notify (admin): webhook endpo
 NOTIFICATIONS = "notifications"  # notify: every event it accepted (keyed, so once each)
 TICKET_STATS = "ticket_stats"  # worker (stats refresh): one facts document per ticket
 STATS_STATE = "stats_state"  # worker (stats refresh): how far the refresh has read events
+STATS_DAYS = "stats_days"  # worker (stats refresh): the facts packed per day, for the reports

@@ -59,7 +59,9 @@ def histories() -> list[History]:
     t5.assigned(d(27, 10, 5, month=2), AGENT1).replied(d(27, 11, month=2), AGENT1)
     t5.resolved(d(2, 10), AGENT1)  # created before the period, resolved in it
     t6 = History("t6", 6, d(6, 20), "Invoice is wrong", type="order", category="invoice")
-    return [t1, t2, t3, t4, t5, t6]
+    # 1 a.m. on March 1st in Shanghai: in a Shanghai period, not in the UTC one
+    t7 = History("t7", 7, d(28, 17, month=2), "App crashes on start", category="compatibility")
+    return [t1, t2, t3, t4, t5, t6, t7]
 
 
 @pytest.fixture
@@ -80,6 +82,7 @@ async def stats(settings: Settings, db: Database) -> AsyncIterator[Api]:
             },
         },
         "t5": {"status": "resolved"},
+        "t7": {"status": "closed"},
         "t6": {
             "status": "processing",
             "assignee": {"id": AGENT2, "name": "Agent2"},
@@ -108,7 +111,7 @@ async def stats(settings: Settings, db: Database) -> AsyncIterator[Api]:
     )
     await db[collections.TICKETS].update_one({"_id": "t1"}, {"$set": {"source.session": "s1"}})
     outcome = await refresh_ticket_stats(db=db, now=utcnow())
-    assert (outcome.tickets, outcome.caught_up) == (6, True)
+    assert (outcome.tickets, outcome.caught_up) == (7, True)
     async for api in running_api(settings, db):
         yield api
 
@@ -148,8 +151,10 @@ async def test_volume(stats: Api) -> None:
 async def test_volume_in_a_time_zone_and_by_the_hour(stats: Api) -> None:
     shanghai = await report(stats, "volume", tz="Asia/Shanghai")
     new = {line["bucket"]: line["new"] for line in shanghai["series"] if line["new"]}
-    # t6 was filed at 20:00 UTC on the 6th: the 7th in Shanghai.
-    assert new == {"2026-03-01": 2, "2026-03-02": 1, "2026-03-05": 1, "2026-03-07": 1}
+    # t6 was filed at 20:00 UTC on the 6th: the 7th in Shanghai; t7 late on February 28th
+    # UTC: March 1st in Shanghai, inside its period (which starts at 16:00 UTC the day before)
+    assert new == {"2026-03-01": 3, "2026-03-02": 1, "2026-03-05": 1, "2026-03-07": 1}
+    assert shanghai["total"] == 6
 
     hourly = await report(
         stats, "volume", **{"from": "2026-03-01T00:00:00Z", "to": "2026-03-02T00:00:00Z"}

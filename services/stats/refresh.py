@@ -9,11 +9,13 @@ writes in flight while the previous refresh read."""
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pymongo import ASCENDING, ReplaceOne
 
 from services.stats.facts import ticket_facts
+from services.stats.packs import days_touched, rebuild_days
+from services.stats.packs import ensure_indexes as ensure_pack_indexes
 from services.stats.terms import title_terms
 from shared import collections
 from shared.mongo import Database, Document
@@ -37,6 +39,7 @@ async def ensure_indexes(*, db: Database) -> None:
     stats = db[collections.TICKET_STATS]
     await stats.create_index([("created_at", ASCENDING)], name="created_at")
     await stats.create_index([("resolutions.at", ASCENDING)], name="resolved_at")
+    await ensure_pack_indexes(db=db)
 
 
 async def refresh_ticket_stats(
@@ -63,8 +66,10 @@ async def refresh_ticket_stats(
             break
         ticket_ids[event["ticket_id"]] = None
     todo = list(ticket_ids)
+    days: set[date] = set()
     for start in range(0, len(todo), BATCH):
-        await _recompute(db, todo[start : start + BATCH])
+        days |= await _recompute(db, todo[start : start + BATCH])
+    await rebuild_days(db=db, days=days)  # before the watermark moves: a crash redoes both
     progress = {"resume_from": resume_from}
     if resume_from is None:
         progress["watermark"] = now
@@ -80,26 +85,32 @@ async def _rebuild_all(
     states = db[collections.STATS_STATE]
     started = state.get("rebuild_started_at") or now
     after = state.get("rebuild_after")
+    # The days to pack at the end, kept with the progress so a restart loses none.
+    days = {date.fromisoformat(day) for day in state.get("rebuild_days", [])}
     done = 0
     while done < max_tickets:
         query = {"_id": {"$gt": after}} if after is not None else {}
         page = db[collections.TICKETS].find(query, projection={"_id": 1}).sort("_id", ASCENDING)
         ids = [str(ticket["_id"]) async for ticket in page.limit(min(BATCH, max_tickets - done))]
         if not ids:
+            await rebuild_days(db=db, days=days)
             # Events recorded since the rebuild began are read again by the next refresh.
             await states.replace_one({"_id": STATE_ID}, {"watermark": started}, upsert=True)
             return RefreshOutcome(tickets=done, caught_up=True)
-        await _recompute(db, ids)
+        days |= await _recompute(db, ids)
         done, after = done + len(ids), ids[-1]
-        await states.replace_one(
-            {"_id": STATE_ID},
-            {"watermark": None, "rebuild_started_at": started, "rebuild_after": after},
-            upsert=True,
-        )
+        progress = {
+            "watermark": None,
+            "rebuild_started_at": started,
+            "rebuild_after": after,
+            "rebuild_days": sorted(day.isoformat() for day in days),
+        }
+        await states.replace_one({"_id": STATE_ID}, progress, upsert=True)
     return RefreshOutcome(tickets=done, caught_up=False)
 
 
-async def _recompute(db: Database, ticket_ids: list[str]) -> None:
+async def _recompute(db: Database, ticket_ids: list[str]) -> set[date]:
+    """Write the facts of `ticket_ids` again; the days whose packs they are in."""
     events: dict[str, list[Document]] = defaultdict(list)
     async for event in db[collections.TICKET_EVENTS].find({"ticket_id": {"$in": ticket_ids}}):
         events[event["ticket_id"]].append(event)
@@ -113,10 +124,13 @@ async def _recompute(db: Database, ticket_ids: list[str]) -> None:
         lambda: {i: title_terms(str(tickets.get(i, {}).get("title", ""))) for i in ticket_ids}
     )
     writes = []
+    days: set[date] = set()
     for ticket_id in ticket_ids:
         history = sorted(events.get(ticket_id, []), key=lambda event: event.get("seq", 0))
         facts = ticket_facts(history, tickets.get(ticket_id), terms[ticket_id])
         if facts is not None:
             writes.append(ReplaceOne({"_id": ticket_id}, facts, upsert=True))
+            days |= days_touched(facts)
     if writes:
         await db[collections.TICKET_STATS].bulk_write(writes, ordered=False)
+    return days

@@ -12,12 +12,10 @@ from shared import collections
 from shared.auth import Principal
 from shared.mongo import Database
 
-FIELDS = ["assignments", "first_response", "resolutions", "reopens", "rating"]
-
 
 async def agents_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal, fields=FIELDS)
-    as_of = query.as_of
+    cohort = await created_in_period(db=db, query=query, principal=principal)
+    as_of = query.as_of_epoch
     handled: Counter[str] = Counter()
     resolved: Counter[str] = Counter()
     responses: dict[str, list[float]] = defaultdict(list)

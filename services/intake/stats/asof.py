@@ -1,16 +1,15 @@
 """A ticket's facts as they stood at a moment (pure): what a report for a period counts,
-so that later events (a reopen, a late rating) never change a past period's figures."""
+so that later events (a reopen, a late rating) never change a past period's figures.
+Times are epoch seconds, as the day packs keep them."""
 
-from datetime import datetime
 from statistics import mean, median
-from typing import Any
 
 from shared.mongo import Document
 
 CLOCKS = ("response", "resolution")
 
 
-def status_at(facts: Document, moment: datetime) -> str | None:
+def status_at(facts: Document, moment: float) -> str | None:
     status = None
     for change in facts.get("statuses", []):
         if change["at"] > moment:
@@ -19,12 +18,12 @@ def status_at(facts: Document, moment: datetime) -> str | None:
     return status
 
 
-def first_response_by(facts: Document, moment: datetime) -> Document | None:
+def first_response_by(facts: Document, moment: float) -> Document | None:
     response = facts.get("first_response")
     return response if response and response["at"] <= moment else None
 
 
-def resolution_by(facts: Document, moment: datetime) -> Document | None:
+def resolution_by(facts: Document, moment: float) -> Document | None:
     """The resolution that stood at `moment`: the last one before it, unless reopened since."""
     resolved = [r for r in facts.get("resolutions", []) if r["at"] <= moment]
     if not resolved:
@@ -35,16 +34,16 @@ def resolution_by(facts: Document, moment: datetime) -> Document | None:
     return last
 
 
-def ever_resolved_by(facts: Document, moment: datetime) -> bool:
+def ever_resolved_by(facts: Document, moment: float) -> bool:
     return any(r["at"] <= moment for r in facts.get("resolutions", []))
 
 
-def breach_by(facts: Document, clock: str, moment: datetime) -> Document | None:
+def breach_by(facts: Document, clock: str, moment: float) -> Document | None:
     breach = (facts.get("breaches") or {}).get(clock)
     return breach if breach and breach["at"] <= moment else None
 
 
-def sla_outcome(facts: Document, clock: str, moment: datetime) -> str | None:
+def sla_outcome(facts: Document, clock: str, moment: float) -> str | None:
     """'breached', 'met' or None (still running) for `clock` at `moment`."""
     if breach_by(facts, clock, moment) is not None:
         return "breached"
@@ -54,13 +53,9 @@ def sla_outcome(facts: Document, clock: str, moment: datetime) -> str | None:
     return "met" if stop is not None else None
 
 
-def rating_by(facts: Document, moment: datetime) -> Document | None:
+def rating_by(facts: Document, moment: float) -> Document | None:
     rating = facts.get("rating")
     return rating if rating and rating["at"] <= moment else None
-
-
-def count_before(moments: list[Any], moment: datetime, key: str | None = None) -> int:
-    return sum(1 for item in moments if (item[key] if key else item) <= moment)
 
 
 def durations(values: list[float]) -> dict[str, float | int | None]:

@@ -21,14 +21,13 @@ WORKING_TIME = (
     "Durations are working time: the time a ticket waited on the customer (awaiting_user, "
     "when the SLA clocks pause) is excluded."
 )
-FIELDS = ["first_response", "resolutions", "reopens", "breaches"]
 
 
 async def efficiency_report(
     *, db: Database, query: StatsQuery, principal: Principal
 ) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal, fields=FIELDS)
-    as_of = query.as_of
+    cohort = await created_in_period(db=db, query=query, principal=principal)
+    as_of = query.as_of_epoch
     responses = [r["seconds"] for f in cohort if (r := first_response_by(f, as_of))]
     resolutions = [r["seconds"] for f in cohort if (r := resolution_by(f, as_of))]
     ever_resolved = [f for f in cohort if ever_resolved_by(f, as_of)]

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Query
 
-from shared.auth import Principal
 from shared.clock import utcnow
 from shared.enums import Category, Priority, StandardGroup, TicketType
 from shared.errors import ApiError
@@ -38,6 +37,18 @@ class StatsQuery:
         """The moment figures are evaluated at: the period's end, or now if sooner."""
         return min(self.end, utcnow())
 
+    @property
+    def as_of_epoch(self) -> float:
+        return self.as_of.timestamp()
+
+    def contains(self, at: float) -> bool:
+        """Whether `at` (epoch seconds) falls inside the period."""
+        return self.start.timestamp() <= at < self.end.timestamp()
+
+    def moment(self, at: float) -> datetime:
+        """Epoch seconds as a time in the report's time zone."""
+        return datetime.fromtimestamp(at, self.zone)
+
     def filters(self) -> dict[str, Any]:
         """The filters as plain equality conditions on ticket facts."""
         conditions: dict[str, Any] = {}
@@ -55,12 +66,12 @@ class StatsQuery:
             "tz": self.zone.key,
             "granularity": "hour" if self.hourly else "day",
             "as_of": self.as_of.isoformat(),
-            "filters": {k: v for k, v in self.filters().items()},
+            "filters": self.filters(),
         }
 
-    def bucket(self, at: datetime) -> str:
-        """The series bucket (local day or hour) of `at`."""
-        local = at.astimezone(self.zone)
+    def bucket(self, at: datetime | float) -> str:
+        """The series bucket (local day or hour) of `at` (a time or epoch seconds)."""
+        local = self.moment(at) if isinstance(at, float | int) else at.astimezone(self.zone)
         return local.strftime("%Y-%m-%dT%H:00") if self.hourly else local.date().isoformat()
 
     def buckets(self) -> list[str]:
@@ -74,14 +85,6 @@ class StatsQuery:
                 found.append(key)
             moment += step
         return found
-
-
-def scope(principal: Principal) -> dict[str, Any]:
-    """The facts `principal` may count: all for managers and admins; for other staff the
-    tickets of their groups and those they handled."""
-    if principal.sees_all_tickets:
-        return {}
-    return {"$or": [{"groups": {"$in": list(principal.groups)}}, {"handled_by": principal.id}]}
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -12,10 +12,6 @@ from shared import collections
 from shared.auth import Principal
 from shared.mongo import Database, Document
 
-FIELDS = [
-    "number", "title", "type", "category", "title_terms", "resolutions", "reopens",
-    "escalations", "breaches",
-]  # fmt: skip
 TOP = 10
 TOP_TERMS = 30
 # Thresholds of the hints: a category is "large" from this share of the tickets, etc.
@@ -34,7 +30,7 @@ def _shares(counter: Counter[str], total: int) -> list[dict[str, Any]]:
 
 
 def _hardest(cohort: list[Document], query: StatsQuery) -> dict[str, list[dict[str, Any]]]:
-    as_of = query.as_of
+    as_of = query.as_of_epoch
 
     def line(facts: Document, value: float) -> dict[str, Any]:
         return {
@@ -80,8 +76,8 @@ def _hint(line: dict[str, Any]) -> list[str]:
 async def problems_report(
     *, db: Database, query: StatsQuery, principal: Principal
 ) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal, fields=FIELDS)
-    as_of, total = query.as_of, len(cohort)
+    cohort = await created_in_period(db=db, query=query, principal=principal)
+    as_of, total = query.as_of_epoch, len(cohort)
     categories = Counter(str(f.get("category")) for f in cohort)
     published = db[collections.FAQ_ARTICLES].find(
         {"status": "published"}, projection={"category": 1}

@@ -10,15 +10,14 @@ from services.intake.stats.period import StatsQuery
 from shared.auth import Principal
 from shared.mongo import Database
 
-FIELDS = ["number", "resolutions", "rating"]
 COMMENTS_SHOWN = 50
 
 
 async def satisfaction_report(
     *, db: Database, query: StatsQuery, principal: Principal
 ) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal, fields=FIELDS)
-    as_of = query.as_of
+    cohort = await created_in_period(db=db, query=query, principal=principal)
+    as_of = query.as_of_epoch
     surveyed = [f for f in cohort if ever_resolved_by(f, as_of)]  # asked once resolved
     rated = [(f, r) for f in cohort if (r := rating_by(f, as_of))]
     scores = Counter(rating["score"] for _, rating in rated)
@@ -29,7 +28,7 @@ async def satisfaction_report(
                 "number": f.get("number"),
                 "score": rating["score"],
                 "comment": rating["comment"],
-                "at": rating["at"].isoformat(),
+                "at": query.moment(rating["at"]).isoformat(),
             }
             for f, rating in rated
             if rating.get("comment")

@@ -14,11 +14,10 @@ from shared.clock import utcnow
 from shared.enums import Priority, SlaState
 from shared.mongo import Database, Document
 
-FIELDS = ["number", "priority", "first_response", "resolutions", "reopens", "breaches"]
 LIVE_LIMIT = 100
 
 
-def _attainment(cohort: list[Document], clock: str, moment: datetime) -> dict[str, Any]:
+def _attainment(cohort: list[Document], clock: str, moment: float) -> dict[str, Any]:
     outcomes = Counter(sla_outcome(f, clock, moment) for f in cohort)
     met, breached = outcomes.get("met", 0), outcomes.get("breached", 0)
     return {"met": met, "breached": breached, "attainment": rate(met, met + breached)}
@@ -47,7 +46,7 @@ def _live(ticket: Document, now: datetime) -> dict[str, Any]:
     }
 
 
-def _causes(cohort: list[Document], moment: datetime) -> dict[str, Any]:
+def _causes(cohort: list[Document], moment: float) -> dict[str, Any]:
     """Per clock: seconds and share per cause over the breached tickets, and how many
     breaches each cause dominated."""
     found: dict[str, Any] = {}
@@ -81,8 +80,8 @@ def _causes(cohort: list[Document], moment: datetime) -> dict[str, Any]:
 
 
 async def sla_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal, fields=FIELDS)
-    as_of, now = query.as_of, utcnow()
+    cohort = await created_in_period(db=db, query=query, principal=principal)
+    as_of, now = query.as_of_epoch, utcnow()
     tickets = await open_now(db=db, query=query, principal=principal)
 
     def live(state: SlaState) -> list[dict[str, Any]]:

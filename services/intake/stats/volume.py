@@ -14,19 +14,15 @@ from shared.mongo import Database
 async def volume_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
     """New tickets per day (or hour), resolutions per day, the status the period's tickets
     had at its end, and the open tickets now."""
-    cohort = await created_in_period(
-        db=db, query=query, principal=principal, fields=["created_at", "statuses"]
-    )
-    resolved = await resolved_in_period(
-        db=db, query=query, principal=principal, fields=["resolutions", "reopens"]
-    )
-    as_of = query.as_of
+    cohort = await created_in_period(db=db, query=query, principal=principal)
+    resolved = await resolved_in_period(db=db, query=query, principal=principal)
+    as_of = query.as_of_epoch
     new = Counter(query.bucket(facts["created_at"]) for facts in cohort)
     resolutions = Counter(
         query.bucket(r["at"])
         for facts in resolved
         for r in facts["resolutions"]
-        if query.start <= r["at"] < query.end and r["at"] <= as_of
+        if query.contains(r["at"]) and r["at"] <= as_of
     )
     at_end = Counter(status_at(facts, as_of) for facts in cohort)
     now = Counter(
