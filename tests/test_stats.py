@@ -362,3 +362,15 @@ async def test_a_past_period_stays_the_same_when_its_tickets_change(
     after = await report(stats, "efficiency")
     del after["period"]
     assert after == before
+
+
+async def test_reports_follow_a_day_packed_again(stats: Api, db: Database) -> None:
+    """Intake keeps decoded day packs; a day the refresh packs again is read again."""
+    before = {row["agent_id"]: row for row in (await report(stats, "agents"))["agents"]}
+    assert before[AGENT2]["handled"] == 1
+    t4 = History("t4", 4, d(5, 8), "退款还没到账")
+    t4.assigned(d(5, 9), AGENT2)
+    await record(db, t4.events[-1])
+    await refresh_ticket_stats(db=db, now=utcnow())
+    after = {row["agent_id"]: row for row in (await report(stats, "agents"))["agents"]}
+    assert after[AGENT2]["handled"] == 2

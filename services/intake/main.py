@@ -16,6 +16,7 @@ from services.intake.auth.views import router as auth_router
 from services.intake.canned import service as canned_service
 from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
+from services.intake.stats.cache import PackCache
 from services.intake.stats.views import router as stats_router
 from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 burst=resolved.login_attempts_per_minute,
             )
             app.state.orders = MongoOrders(app.state.db)
+            app.state.stats_packs = PackCache(resolved.stats_cache_entries)
             app.state.staff_accounts = auth_service.StaffAccounts(
                 ttl=resolved.staff_account_cache_seconds
             )

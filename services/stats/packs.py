@@ -14,7 +14,7 @@ import zlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bson import Binary
+from bson import Binary, ObjectId
 from pymongo import ASCENDING
 
 from shared import collections
@@ -82,6 +82,8 @@ async def rebuild_days(*, db: Database, days: set[date]) -> None:
             {"_id": day.isoformat()},
             {
                 "start": start,
+                # A new version on every packing: readers keep decoded packs until it changes.
+                "version": str(ObjectId()),
                 "tickets_created": len(created),
                 "tickets_resolved": len(resolved),
                 "created": encode(created),
@@ -96,12 +98,3 @@ def days_touched(facts: Document) -> set[date]:
     days = {day_of(facts["created_at"])}
     days.update(day_of(resolution["at"]) for resolution in facts.get("resolutions", []))
     return days
-
-
-async def read_days(*, db: Database, start: datetime, end: datetime, part: str) -> list[Document]:
-    """The packed facts (`created` or `resolved`) of the UTC days overlapping [start, end)."""
-    first = day_start(day_of(start))
-    cursor = db[collections.STATS_DAYS].find(
-        {"start": {"$gte": first, "$lt": end}}, projection={part: 1}
-    )
-    return [entry async for day in cursor for entry in decode(day.get(part))]

@@ -6,6 +6,7 @@ from statistics import mean
 from typing import Any
 
 from services.intake.stats.asof import first_response_by, rate, rating_by, resolution_by
+from services.intake.stats.cache import PackCache
 from services.intake.stats.load import created_in_period, open_now
 from services.intake.stats.period import StatsQuery
 from shared import collections
@@ -13,8 +14,10 @@ from shared.auth import Principal
 from shared.mongo import Database
 
 
-async def agents_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal)
+async def agents_report(
+    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
+) -> dict[str, Any]:
+    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
     as_of = query.as_of_epoch
     handled: Counter[str] = Counter()
     resolved: Counter[str] = Counter()

@@ -4,9 +4,9 @@ index)."""
 
 from typing import Any
 
+from services.intake.stats.cache import PackCache
 from services.intake.stats.period import StatsQuery
 from services.intake.tickets.access import ticket_scope
-from services.stats.packs import read_days
 from shared import collections
 from shared.auth import Principal
 from shared.enums import TicketStatus
@@ -35,10 +35,10 @@ def _selected(facts: Document, query: StatsQuery, principal: Principal) -> bool:
 
 
 async def created_in_period(
-    *, db: Database, query: StatsQuery, principal: Principal
+    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
 ) -> list[Document]:
     """The facts of the tickets created in the period (the report's cohort)."""
-    packed = await read_days(db=db, start=query.start, end=query.end, part="created")
+    packed = await packs.facts(db=db, start=query.start, end=query.end, part="created")
     return [
         facts
         for facts in packed
@@ -47,10 +47,10 @@ async def created_in_period(
 
 
 async def resolved_in_period(
-    *, db: Database, query: StatsQuery, principal: Principal
+    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
 ) -> list[Document]:
     """The facts of the tickets with a resolution in the period, whenever created."""
-    packed = await read_days(db=db, start=query.start, end=query.end, part="resolved")
+    packed = await packs.facts(db=db, start=query.start, end=query.end, part="resolved")
     unique = {facts["_id"]: facts for facts in packed}  # one per ticket, whatever its days
     return [facts for facts in unique.values() if _selected(facts, query, principal)]
 

@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any
 
 from services.intake.stats.asof import ever_resolved_by, rate, resolution_by
+from services.intake.stats.cache import PackCache
 from services.intake.stats.deflection import category_deflection
 from services.intake.stats.load import created_in_period
 from services.intake.stats.period import StatsQuery
@@ -74,9 +75,9 @@ def _hint(line: dict[str, Any]) -> list[str]:
 
 
 async def problems_report(
-    *, db: Database, query: StatsQuery, principal: Principal
+    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
 ) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal)
+    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
     as_of, total = query.as_of_epoch, len(cohort)
     categories = Counter(str(f.get("category")) for f in cohort)
     published = db[collections.FAQ_ARTICLES].find(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.intake.stats.asof import CLOCKS, breach_by, rate, sla_outcome
+from services.intake.stats.cache import PackCache
 from services.intake.stats.load import created_in_period, open_now
 from services.intake.stats.period import StatsQuery
 from services.stats.facts import BreachCause
@@ -79,8 +80,10 @@ def _causes(cohort: list[Document], moment: float) -> dict[str, Any]:
     return found
 
 
-async def sla_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, query=query, principal=principal)
+async def sla_report(
+    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
+) -> dict[str, Any]:
+    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
     as_of, now = query.as_of_epoch, utcnow()
     tickets = await open_now(db=db, query=query, principal=principal)
 

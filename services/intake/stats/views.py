@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from services.intake.deps import DbDep, StaffUser
 from services.intake.stats.agents import agents_report, agents_table
+from services.intake.stats.cache import PackCache
 from services.intake.stats.efficiency import efficiency_report, efficiency_table
 from services.intake.stats.period import StatsQuery, stats_query
 from services.intake.stats.problems import problems_report, problems_table
@@ -57,10 +58,18 @@ REPORTS = {
 }
 
 
+async def get_packs(request: Request) -> PackCache:
+    packs: PackCache = request.app.state.stats_packs
+    return packs
+
+
+PacksDep = Annotated[PackCache, Depends(get_packs)]
+
+
 async def _run(
-    name: ReportName, db: Database, query: StatsQuery, principal: Principal
+    name: ReportName, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
 ) -> dict[str, Any]:
-    report = await REPORTS[name].build(db=db, query=query, principal=principal)
+    report = await REPORTS[name].build(db=db, packs=packs, query=query, principal=principal)
     state = await db[collections.STATS_STATE].find_one({"_id": STATE_ID})
     watermark = (state or {}).get("watermark")
     # The facts are refreshed every minute; events after this moment may not be counted.
@@ -69,57 +78,68 @@ async def _run(
 
 
 @router.get("/volume")
-async def volume(principal: StaffUser, db: DbDep, query: QueryDep) -> dict[str, Any]:
+async def volume(
+    principal: StaffUser, db: DbDep, packs: PacksDep, query: QueryDep
+) -> dict[str, Any]:
     """I1: new tickets and resolutions per day (hourly for two days or less), the status the
     period's tickets had at its end, and the open tickets now."""
-    return await _run(ReportName.VOLUME, db, query, principal)
+    return await _run(ReportName.VOLUME, db, packs, query, principal)
 
 
 @router.get("/efficiency")
-async def efficiency(principal: StaffUser, db: DbDep, query: QueryDep) -> dict[str, Any]:
+async def efficiency(
+    principal: StaffUser, db: DbDep, packs: PacksDep, query: QueryDep
+) -> dict[str, Any]:
     """I2: first response and resolution times (average and median, working time), the
     resolution rate, the SLA breach rate per clock and the reopen rate."""
-    return await _run(ReportName.EFFICIENCY, db, query, principal)
+    return await _run(ReportName.EFFICIENCY, db, packs, query, principal)
 
 
 @router.get("/sla")
-async def sla(principal: StaffUser, db: DbDep, query: QueryDep) -> dict[str, Any]:
+async def sla(principal: StaffUser, db: DbDep, packs: PacksDep, query: QueryDep) -> dict[str, Any]:
     """E3: attainment (met ÷ (met + breached)) per clock and priority, the tickets at risk
     and breached now, and the causes of the breaches."""
-    return await _run(ReportName.SLA, db, query, principal)
+    return await _run(ReportName.SLA, db, packs, query, principal)
 
 
 @router.get("/agents")
-async def agents(principal: StaffUser, db: DbDep, query: QueryDep) -> dict[str, Any]:
+async def agents(
+    principal: StaffUser, db: DbDep, packs: PacksDep, query: QueryDep
+) -> dict[str, Any]:
     """I3: per agent, tickets handled and resolved, resolution rate, average first
     response, average satisfaction and open load now."""
-    return await _run(ReportName.AGENTS, db, query, principal)
+    return await _run(ReportName.AGENTS, db, packs, query, principal)
 
 
 @router.get("/problems")
-async def problems(principal: StaffUser, db: DbDep, query: QueryDep) -> dict[str, Any]:
+async def problems(
+    principal: StaffUser, db: DbDep, packs: PacksDep, query: QueryDep
+) -> dict[str, Any]:
     """I4: share per type and category, the most frequent title terms, the hardest tickets
     and an improvement hint per category."""
-    return await _run(ReportName.PROBLEMS, db, query, principal)
+    return await _run(ReportName.PROBLEMS, db, packs, query, principal)
 
 
 @router.get("/satisfaction")
-async def satisfaction(principal: StaffUser, db: DbDep, query: QueryDep) -> dict[str, Any]:
+async def satisfaction(
+    principal: StaffUser, db: DbDep, packs: PacksDep, query: QueryDep
+) -> dict[str, Any]:
     """I5: the distribution and average of ratings, the survey's response rate, comments."""
-    return await _run(ReportName.SATISFACTION, db, query, principal)
+    return await _run(ReportName.SATISFACTION, db, packs, query, principal)
 
 
 @router.get("/export", response_class=Response)
 async def export(
     principal: StaffUser,
     db: DbDep,
+    packs: PacksDep,
     query: QueryDep,
     report: ReportName,
     format: Annotated[ExportFormat, Query()] = ExportFormat.CSV,
 ) -> Response:
     """One report's table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs
     read Chinese text correctly)."""
-    body = await _run(report, db, query, principal)
+    body = await _run(report, db, packs, query, principal)
     rows = REPORTS[report].table(body)
     columns = list(dict.fromkeys(key for row in rows for key in row))
     buffer = io.StringIO()

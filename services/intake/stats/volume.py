@@ -4,6 +4,7 @@ from collections import Counter
 from typing import Any
 
 from services.intake.stats.asof import status_at
+from services.intake.stats.cache import PackCache
 from services.intake.stats.load import OPEN, created_in_period, open_now, resolved_in_period
 from services.intake.stats.period import StatsQuery
 from shared.auth import Principal
@@ -11,11 +12,13 @@ from shared.enums import TicketStatus
 from shared.mongo import Database
 
 
-async def volume_report(*, db: Database, query: StatsQuery, principal: Principal) -> dict[str, Any]:
+async def volume_report(
+    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
+) -> dict[str, Any]:
     """New tickets per day (or hour), resolutions per day, the status the period's tickets
     had at its end, and the open tickets now."""
-    cohort = await created_in_period(db=db, query=query, principal=principal)
-    resolved = await resolved_in_period(db=db, query=query, principal=principal)
+    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
+    resolved = await resolved_in_period(db=db, packs=packs, query=query, principal=principal)
     as_of = query.as_of_epoch
     new = Counter(query.bucket(facts["created_at"]) for facts in cohort)
     resolutions = Counter(

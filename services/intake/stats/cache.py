@@ -1,0 +1,64 @@
+"""Decoded day packs, kept in intake's memory: decoding a pack (its tickets' facts as Python
+objects) is most of a report's time, and a day's pack changes only when the refresh packs
+it again, under a new version. Least recently used packs go first."""
+
+from collections import OrderedDict
+from datetime import datetime
+from typing import Literal
+
+from services.stats.packs import day_of, day_start, decode
+from shared import collections
+from shared.mongo import Database, Document
+
+Part = Literal["created", "resolved"]
+
+
+class PackCache:
+    def __init__(self, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._packs: OrderedDict[tuple[str, Part], tuple[str, list[Document]]] = OrderedDict()
+        self._entries = 0
+
+    async def facts(
+        self, *, db: Database, start: datetime, end: datetime, part: Part
+    ) -> list[Document]:
+        """The packed facts (`created` or `resolved`) of the UTC days overlapping
+        [start, end), as the refresh last packed them. Shared objects: read only."""
+        days = db[collections.STATS_DAYS]
+        window = {"start": {"$gte": day_start(day_of(start)), "$lt": end}}
+        versions = {
+            day["_id"]: day.get("version", "")
+            async for day in days.find(window, projection={"version": 1})
+        }
+        missing = [
+            day for day, version in versions.items() if self._cached(day, part, version) is None
+        ]
+        if missing:
+            async for day in days.find(
+                {"_id": {"$in": missing}}, projection={part: 1, "version": 1}
+            ):
+                self._keep(day["_id"], part, day.get("version", ""), decode(day.get(part)))
+        found: list[Document] = []
+        for day, version in sorted(versions.items()):
+            entries = self._cached(day, part, version)
+            if entries is None:  # packed again meanwhile, or evicted: read it now
+                stored = await days.find_one({"_id": day}, projection={part: 1, "version": 1})
+                entries = decode((stored or {}).get(part))
+            found += entries
+        return found
+
+    def _cached(self, day: str, part: Part, version: str) -> list[Document] | None:
+        kept = self._packs.get((day, part))
+        if kept is None or kept[0] != version:
+            return None
+        self._packs.move_to_end((day, part))
+        return kept[1]
+
+    def _keep(self, day: str, part: Part, version: str, entries: list[Document]) -> None:
+        if (old := self._packs.pop((day, part), None)) is not None:
+            self._entries -= len(old[1])
+        self._packs[(day, part)] = (version, entries)
+        self._entries += len(entries)
+        while self._entries > self._max_entries and len(self._packs) > 1:
+            _, (_, evicted) = self._packs.popitem(last=False)
+            self._entries -= len(evicted)
