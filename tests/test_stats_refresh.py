@@ -9,6 +9,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from services.stats.packs import decode
 from services.stats.refresh import STATE_ID, refresh_ticket_stats
 from services.stats.schedule import ensure_refresh_schedule, refresh_schedule_id
 from shared import collections
@@ -55,6 +56,21 @@ async def test_the_refresh_follows_new_events(db: Database) -> None:
     facts = await facts_of(db, "t4")
     assert facts["assignee_id"] == AGENT1
     assert facts["handled_by"] == [AGENT1]
+
+    # a resolution on another day puts the ticket into that day's pack as well
+    t4.resolved(d(6, 9), AGENT1)
+    await record(db, t4.events[-1])
+    await refresh_ticket_stats(db=db, now=utcnow())
+    packed = await db[collections.STATS_DAYS].find_one({"_id": "2026-03-06"})
+    assert packed is not None
+    assert {entry["_id"] for entry in decode(packed["resolved"])} == {"t4"}
+    [created] = [e for e in decode(packed["created"])]  # t6, filed that day, kept
+    assert created["_id"] == "t6"
+    march_5 = await db[collections.STATS_DAYS].find_one({"_id": "2026-03-05"})
+    assert march_5 is not None
+    [t4_packed] = decode(march_5["created"])
+    assert [a["agent"] for a in t4_packed["assignments"]] == [AGENT1]
+    assert len(t4_packed["resolutions"]) == 1
 
 
 async def test_a_refresh_catches_up_a_page_at_a_time(db: Database) -> None:

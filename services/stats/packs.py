@@ -63,6 +63,51 @@ def decode(blob: bytes | None) -> list[Document]:
     return entries
 
 
+def _packed(facts: Document) -> Document:
+    packed: Document = _epoch({name: facts[name] for name in PACKED_FIELDS if name in facts})
+    return packed
+
+
+async def _store(
+    db: Database, day: date, created: list[Document], resolved: list[Document]
+) -> None:
+    await db[collections.STATS_DAYS].replace_one(
+        {"_id": day.isoformat()},
+        {
+            "start": day_start(day),
+            # A new version on every packing: readers keep decoded packs until it changes.
+            "version": str(ObjectId()),
+            "tickets_created": len(created),
+            "tickets_resolved": len(resolved),
+            "created": encode(created),
+            "resolved": encode(resolved),
+        },
+        upsert=True,
+    )
+
+
+async def patch_days(*, db: Database, changed: list[Document]) -> None:
+    """Put the new facts of some tickets into the packs of their days, in place of what the
+    packs held of them (a ticket's days only grow: its creation day is fixed and its
+    resolutions are only ever added). One read and one write per day touched."""
+    ids = {facts["_id"] for facts in changed}
+    touched: dict[date, dict[str, list[Document]]] = {}
+    for facts in changed:
+        parts = touched.setdefault(day_of(facts["created_at"]), {"created": [], "resolved": []})
+        parts["created"].append(_packed(facts))
+        for day in {day_of(r["at"]) for r in facts.get("resolutions", [])}:
+            touched.setdefault(day, {"created": [], "resolved": []})["resolved"].append(
+                _packed(facts)
+            )
+    for day, parts in sorted(touched.items()):
+        stored = await db[collections.STATS_DAYS].find_one({"_id": day.isoformat()}) or {}
+        kept = {
+            part: [e for e in decode(stored.get(part)) if e["_id"] not in ids] + parts[part]
+            for part in ("created", "resolved")
+        }
+        await _store(db, day, kept["created"], kept["resolved"])
+
+
 async def rebuild_days(*, db: Database, days: set[date]) -> None:
     """Pack again the given days from the per-ticket facts."""
     stats = db[collections.TICKET_STATS]
@@ -71,26 +116,14 @@ async def rebuild_days(*, db: Database, days: set[date]) -> None:
         start, end = day_start(day), day_start(day + timedelta(days=1))
         window = {"$gte": start, "$lt": end}
         created = [
-            _epoch(facts)
+            _packed(facts)
             async for facts in stats.find({"created_at": window}, projection=projection)
         ]
         resolved = [
-            _epoch(facts)
+            _packed(facts)
             async for facts in stats.find({"resolutions.at": window}, projection=projection)
         ]
-        await db[collections.STATS_DAYS].replace_one(
-            {"_id": day.isoformat()},
-            {
-                "start": start,
-                # A new version on every packing: readers keep decoded packs until it changes.
-                "version": str(ObjectId()),
-                "tickets_created": len(created),
-                "tickets_resolved": len(resolved),
-                "created": encode(created),
-                "resolved": encode(resolved),
-            },
-            upsert=True,
-        )
+        await _store(db, day, created, resolved)
 
 
 def days_touched(facts: Document) -> set[date]:

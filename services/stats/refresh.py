@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from pymongo import ASCENDING, ReplaceOne
 
 from services.stats.facts import ticket_facts
-from services.stats.packs import days_touched, rebuild_days
+from services.stats.packs import days_touched, patch_days, rebuild_days
 from services.stats.packs import ensure_indexes as ensure_pack_indexes
 from services.stats.terms import title_terms
 from shared import collections
@@ -66,10 +66,10 @@ async def refresh_ticket_stats(
             break
         ticket_ids[event["ticket_id"]] = None
     todo = list(ticket_ids)
-    days: set[date] = set()
+    recomputed: list[Document] = []
     for start in range(0, len(todo), BATCH):
-        days |= await _recompute(db, todo[start : start + BATCH])
-    await rebuild_days(db=db, days=days)  # before the watermark moves: a crash redoes both
+        recomputed += await _recompute(db, todo[start : start + BATCH])
+    await patch_days(db=db, changed=recomputed)  # before the watermark moves: a crash redoes both
     progress = {"resume_from": resume_from}
     if resume_from is None:
         progress["watermark"] = now
@@ -97,7 +97,8 @@ async def _rebuild_all(
             # Events recorded since the rebuild began are read again by the next refresh.
             await states.replace_one({"_id": STATE_ID}, {"watermark": started}, upsert=True)
             return RefreshOutcome(tickets=done, caught_up=True)
-        days |= await _recompute(db, ids)
+        for facts in await _recompute(db, ids):
+            days |= days_touched(facts)
         done, after = done + len(ids), ids[-1]
         progress = {
             "watermark": None,
@@ -109,8 +110,8 @@ async def _rebuild_all(
     return RefreshOutcome(tickets=done, caught_up=False)
 
 
-async def _recompute(db: Database, ticket_ids: list[str]) -> set[date]:
-    """Write the facts of `ticket_ids` again; the days whose packs they are in."""
+async def _recompute(db: Database, ticket_ids: list[str]) -> list[Document]:
+    """Write the facts of `ticket_ids` again; those facts."""
     events: dict[str, list[Document]] = defaultdict(list)
     async for event in db[collections.TICKET_EVENTS].find({"ticket_id": {"$in": ticket_ids}}):
         events[event["ticket_id"]].append(event)
@@ -123,14 +124,13 @@ async def _recompute(db: Database, ticket_ids: list[str]) -> set[date]:
     terms = await asyncio.to_thread(
         lambda: {i: title_terms(str(tickets.get(i, {}).get("title", ""))) for i in ticket_ids}
     )
-    writes = []
-    days: set[date] = set()
+    computed = []
     for ticket_id in ticket_ids:
         history = sorted(events.get(ticket_id, []), key=lambda event: event.get("seq", 0))
         facts = ticket_facts(history, tickets.get(ticket_id), terms[ticket_id])
         if facts is not None:
-            writes.append(ReplaceOne({"_id": ticket_id}, facts, upsert=True))
-            days |= days_touched(facts)
-    if writes:
+            computed.append(facts)
+    if computed:
+        writes = [ReplaceOne({"_id": facts["_id"]}, facts, upsert=True) for facts in computed]
         await db[collections.TICKET_STATS].bulk_write(writes, ordered=False)
-    return days
+    return computed
