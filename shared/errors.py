@@ -1,5 +1,6 @@
 """The error envelope of every HTTP service: {"error": {"code", "message", "details"}}."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -7,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("helpdesk.errors")
 
 
 class ApiError(Exception):
@@ -81,7 +84,9 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Logged: a 503 nobody can trace (a stalled server, a cleared connection pool) helps no one.
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
     return JSONResponse(
         error_body(
             "database_unavailable",

@@ -26,6 +26,7 @@ from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.body_limit import BodyLimit
+from shared.clock import utcnow
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
@@ -58,6 +59,8 @@ async def _prepare_and_sweep(app: FastAPI, stop: asyncio.Event, *, indexed: bool
             log.warning("could not create indexes yet, will retry: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 2)
+    packs: PackCache = app.state.stats_packs
+    await packs.warm(db=app.state.db, now=utcnow())
     await lifecycle.sweep_until(
         stop,
         temporal=app.state.temporal,

@@ -2,8 +2,9 @@
 objects) is most of a report's time, and a day's pack changes only when the refresh packs
 it again, under a new version. Least recently used packs go first."""
 
+import logging
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from services.stats.packs import day_of, day_start, decode
@@ -11,6 +12,9 @@ from shared import collections
 from shared.mongo import Database, Document
 
 Part = Literal["created", "resolved"]
+PARTS: tuple[Part, ...] = ("created", "resolved")
+WARM_PERIOD = timedelta(days=31)  # the default report's period, with a day to spare
+log = logging.getLogger("helpdesk.intake.stats")
 
 
 class PackCache:
@@ -46,6 +50,14 @@ class PackCache:
                 entries = decode((stored or {}).get(part))
             found += entries
         return found
+
+    async def warm(self, *, db: Database, now: datetime) -> None:
+        """Decode the last 31 days' packs ahead of the first report (best effort)."""
+        try:
+            for part in PARTS:
+                await self.facts(db=db, start=now - WARM_PERIOD, end=now, part=part)
+        except Exception as exc:  # a report decodes them itself then
+            log.warning("statistics cache not warmed: %s", exc)
 
     def _cached(self, day: str, part: Part, version: str) -> list[Document] | None:
         kept = self._packs.get((day, part))
