@@ -30,7 +30,7 @@ def _live(ticket: Document, now: datetime) -> dict[str, Any]:
     running = [
         (clock, sla[clock]["due_at"])
         for clock in CLOCKS
-        if (sla.get(clock) or {}).get("due_at") and (sla[clock].get("state") not in ("met",))
+        if (sla.get(clock) or {}).get("due_at") and sla[clock].get("state") != SlaState.MET
     ]
     clock, due = min(running, key=lambda pair: pair[1]) if running else (None, None)
     return {
