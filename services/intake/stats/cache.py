@@ -34,22 +34,19 @@ class PackCache:
             day["_id"]: day.get("version", "")
             async for day in days.find(window, projection={"version": 1})
         }
-        missing = [
-            day for day, version in versions.items() if self._cached(day, part, version) is None
-        ]
+        by_day: dict[str, list[Document]] = {}
+        for day, version in versions.items():
+            if (entries := self._cached(day, part, version)) is not None:
+                by_day[day] = entries
+        missing = [day for day in versions if day not in by_day]
         if missing:
-            async for day in days.find(
+            # Decoded once: used for this report even if the cache cannot keep them all.
+            async for stored in days.find(
                 {"_id": {"$in": missing}}, projection={part: 1, "version": 1}
             ):
-                self._keep(day["_id"], part, day.get("version", ""), decode(day.get(part)))
-        found: list[Document] = []
-        for day, version in sorted(versions.items()):
-            entries = self._cached(day, part, version)
-            if entries is None:  # packed again meanwhile, or evicted: read it now
-                stored = await days.find_one({"_id": day}, projection={part: 1, "version": 1})
-                entries = decode((stored or {}).get(part))
-            found += entries
-        return found
+                by_day[stored["_id"]] = entries = decode(stored.get(part))
+                self._keep(stored["_id"], part, stored.get("version", ""), entries)
+        return [entry for day in sorted(by_day) for entry in by_day[day]]
 
     async def warm(self, *, db: Database, now: datetime) -> None:
         """Decode the last 31 days' packs ahead of the first report (best effort)."""
