@@ -23,7 +23,7 @@ from devstack.servers import (
     smtp_sink,
     temporal_server,
 )
-from shared.settings import Settings
+from shared.settings import Settings, embedded_mongodb_url
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -150,7 +150,7 @@ class ServerPorts:
     def settings_values(self) -> dict[str, object]:
         """The settings that point a process at these servers."""
         return {
-            "mongodb_url": f"mongodb://127.0.0.1:{self.mongo}/?directConnection=true",
+            "mongodb_url": embedded_mongodb_url(self.mongo),
             "temporal_address": f"127.0.0.1:{self.temporal}",
             "meili_url": f"http://127.0.0.1:{self.meili}",
             "smtp_port": self.smtp,

@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.db_commands import step, tally_from_env, tally_written
 from shared.errors import install_error_handlers
 from shared.health import ReadinessCheck, health_router
 from shared.mongo import Database, create_mongo_client, get_database, ping
@@ -26,20 +29,48 @@ def service_app(*, title: str, description: str, lifespan: Lifespan) -> FastAPI:
     app = FastAPI(title=title, version=VERSION, description=description, lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(health_router())
+    app.add_middleware(StepByRoute)
     return app
 
 
+class StepByRoute:
+    """While the MongoDB command tally is on, every command a request sends counts for its
+    route (`POST /v1/tickets/{ticket_id}/claim`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        application = scope.get("app")
+        tallied = getattr(getattr(application, "state", None), "db_tally", None) is not None
+        if scope["type"] != "http" or not tallied:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        for route in application.router.routes:  # type: ignore[union-attr]
+            if route.matches(scope)[0] is Match.FULL:
+                path = getattr(route, "path", path)
+                break
+        with step(f"{scope['method']} {path}"):
+            await self.app(scope, receive, send)
+
+
 @asynccontextmanager
-async def base_state(app: FastAPI, settings: Settings | None) -> AsyncIterator[Database]:
+async def base_state(
+    app: FastAPI, settings: Settings | None, *, process: str
+) -> AsyncIterator[Database]:
     """Settings (read from the environment now unless given), the database, and a readiness
-    check of it, on `app.state`; the client closes when the app stops."""
+    check of it, on `app.state`; the client closes when the app stops. `process` names the
+    service in the MongoDB command tally, when a benchmark asks for one."""
     app.state.settings = resolved = settings or Settings()
-    client = create_mongo_client(resolved)
+    app.state.db_tally = tally = tally_from_env()
+    client = create_mongo_client(resolved, [tally] if tally else [])
     app.state.db = db = get_database(client, resolved)
     checks: dict[str, ReadinessCheck] = {"mongodb": lambda: ping(db)}
     app.state.readiness_checks = checks
     try:
-        yield db
+        async with tally_written(tally, process):
+            yield db
     finally:
         await client.close()
 

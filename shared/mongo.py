@@ -1,9 +1,10 @@
 """MongoDB access through PyMongo's async API; every driver call stays behind shared/ and
 the services' repository modules."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.write_concern import WriteConcern
@@ -22,10 +23,14 @@ JOURNALED = WriteConcern(w="majority", j=True)
 ACKNOWLEDGED = WriteConcern(w=1)
 
 
-def create_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
-    """A client for the configured server; it connects lazily."""
+def create_mongo_client(
+    settings: Settings, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[Document]:
+    """A client for the configured server (told of every command it sends, when given
+    `listeners`); it connects lazily."""
     return AsyncMongoClient(
         settings.mongodb_url,
+        event_listeners=list(listeners),
         tz_aware=True,
         serverSelectionTimeoutMS=int(settings.readiness_timeout_seconds * 1000) * 5,
         connectTimeoutMS=5_000,
@@ -36,6 +41,30 @@ def create_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
 def get_database(client: AsyncMongoClient[Document], settings: Settings) -> Database:
     """The product's database, with journaled writes by default."""
     return client.get_database(settings.mongodb_db, write_concern=JOURNALED)
+
+
+async def ensure_index(
+    collection: Collection, keys: Sequence[tuple[str, int]], *, name: str, **options: Any
+) -> None:
+    """Create the index `name` (idempotent), replacing an index of that name that an earlier
+    version of the code defined with other keys or options."""
+    wanted = {
+        "key": [tuple(key) for key in keys],
+        **{option: options.get(option) for option in _COMPARED_OPTIONS},
+    }
+    existing = (await collection.index_information()).get(name)
+    if existing is not None:
+        found = {
+            "key": [tuple(key) for key in existing["key"]],
+            **{option: existing.get(option) for option in _COMPARED_OPTIONS},
+        }
+        if found != wanted:
+            await collection.drop_index(name)
+    await collection.create_index(list(keys), name=name, **options)
+
+
+# What decides whether an index serves what the code expects of it.
+_COMPARED_OPTIONS = ("unique", "sparse", "partialFilterExpression")
 
 
 async def ping(database: Database) -> None:

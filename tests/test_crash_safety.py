@@ -11,7 +11,7 @@ from services.intake.main import create_app
 from services.workflows.activities import ensure_indexes
 from services.workflows.worker import build_worker
 from shared.mongo import Database
-from shared.settings import Settings
+from shared.settings import Settings, embedded_mongodb_url
 from tests.conftest import REPO_ROOT, lifespan_client
 from tests.intake_support import bearer
 from tests.test_tickets_api import NEW_TICKET
@@ -22,9 +22,7 @@ async def test_accepted_tickets_survive_sigkill_of_the_database(
 ) -> None:
     port = free_port()
     spec = mongo_server(port=port, storage=tmp_path / "mongo")
-    own_db = settings.model_copy(
-        update={"mongodb_url": f"mongodb://127.0.0.1:{port}/?directConnection=true"}
-    )
+    own_db = settings.model_copy(update={"mongodb_url": embedded_mongodb_url(port)})
     [mongo] = await start_all([spec], tmp_path / "log", REPO_ROOT)
     try:
         accepted: list[dict[str, object]] = []

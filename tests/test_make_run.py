@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from devstack.servers import free_port, port_is_free
+from shared.settings import embedded_mongodb_url
 from tests.conftest import REPO_ROOT
 
 READY_LINE = "Help desk is running"
@@ -27,7 +28,7 @@ def stack_env(var: Path) -> dict[str, str]:
     }
     return {
         **os.environ,
-        "MONGODB_URL": f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
+        "MONGODB_URL": embedded_mongodb_url(ports["mongo"]),
         "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
         "DEVSTACK_TEMPORAL_UI_PORT": str(ports["ui"]),
         "MEILI_URL": f"http://127.0.0.1:{ports['meili']}",

@@ -32,6 +32,8 @@ def test_defaults_point_at_the_embedded_servers_on_loopback(
     settings = Settings()
     assert settings.mongodb_url.startswith("mongodb://127.0.0.1:27017/")
     assert "directConnection=true" in settings.mongodb_url
+    # SecantusDB's record of retryable writes slows every write down as it fills
+    assert "retryWrites=false" in settings.mongodb_url
     assert settings.temporal_address == "127.0.0.1:7233"
     assert settings.meili_url == "http://127.0.0.1:7700"
     assert (settings.smtp_host, settings.smtp_port) == ("127.0.0.1", 1025)

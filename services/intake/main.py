@@ -27,6 +27,7 @@ from services.intake.users import service as users_service
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.body_limit import BodyLimit
 from shared.clock import utcnow
+from shared.db_commands import step_context
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base_state(app, settings):
+        async with base_state(app, settings, process="intake"):
             resolved: Settings = app.state.settings
             app.state.rate_limiter = RateLimiter(
                 rate=resolved.rate_limit_per_second, burst=resolved.rate_limit_burst
@@ -95,7 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
             stop = asyncio.Event()
-            background = asyncio.create_task(_prepare_and_sweep(app, stop, indexed=indexed))
+            background = asyncio.create_task(
+                _prepare_and_sweep(app, stop, indexed=indexed), context=step_context("sweeper")
+            )
             try:
                 yield
             finally:

@@ -17,6 +17,7 @@ from services.knowledge.meili import MeiliGateway, SearchUnavailableError
 from services.knowledge.search.views import router as search_router
 from services.knowledge.solutions.views import router as solutions_router
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
+from shared.db_commands import step_context
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 from shared.waiting import first_of
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base_state(app, settings):
+        async with base_state(app, settings, process="knowledge"):
             resolved: Settings = app.state.settings
             app.state.meili = meili = MeiliGateway(resolved)
             app.state.readiness_checks["meilisearch"] = meili.healthy
@@ -87,8 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.deflection = recorder = EventRecorder(app.state.db)
             indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
             stop = asyncio.Event()
-            syncer = asyncio.create_task(keep_index_in_step(app, stop, indexed=indexed))
-            writer = asyncio.create_task(recorder.run(stop))
+            syncer = asyncio.create_task(
+                keep_index_in_step(app, stop, indexed=indexed), context=step_context("syncer")
+            )
+            writer = asyncio.create_task(recorder.run(stop), context=step_context("event writer"))
             try:
                 yield
             finally:

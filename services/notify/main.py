@@ -28,6 +28,7 @@ from services.notify.webhooks import service as webhooks_service
 from services.notify.webhooks.views import router as webhooks_router
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.clock import utcnow
+from shared.db_commands import step_context
 from shared.mail import check_smtp
 from shared.mongo import Document
 from shared.notifications import notify_task_queue
@@ -117,7 +118,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with base_state(app, settings), httpx.AsyncClient(timeout=10.0) as http:
+        async with (
+            base_state(app, settings, process="notify"),
+            httpx.AsyncClient(timeout=10.0) as http,
+        ):
             resolved: Settings = app.state.settings
             app.state.readiness_checks["smtp"] = lambda: check_smtp(resolved)
             app.state.inbox_hub = InboxHub()
@@ -135,7 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tasks = [
                 asyncio.create_task(dispatcher.run(stop)),
                 asyncio.create_task(_run_worker(app, activities, stop)),
-                asyncio.create_task(_drain_outbox(app, stop, indexed=indexed)),
+                asyncio.create_task(
+                    _drain_outbox(app, stop, indexed=indexed), context=step_context("outbox")
+                ),
             ]
             try:
                 yield

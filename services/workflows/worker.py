@@ -13,6 +13,7 @@ from services.stats.schedule import ensure_refresh_schedule
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
 from services.workflows.ticket_workflow import TicketWorkflow
+from shared.db_commands import tally_from_env, tally_written
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings
 from shared.temporal import connect_temporal
@@ -45,7 +46,8 @@ async def main() -> None:
     # time, a quarter of the worker's CPU when tickets are filed quickly.
     sys.dont_write_bytecode = False
     settings = Settings()
-    mongo = create_mongo_client(settings)
+    tally = tally_from_env()
+    mongo = create_mongo_client(settings, [tally] if tally else [])
     db = get_database(mongo, settings)
     await ensure_indexes(db)
     client = await connect_temporal(settings)
@@ -58,7 +60,7 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    async with worker:
+    async with worker, tally_written(tally, "worker"):
         log.info(
             "polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address
         )

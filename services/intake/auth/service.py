@@ -18,18 +18,20 @@ from shared import collections
 from shared.auth import Principal
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.mongo import ACKNOWLEDGED, Database, Document
+from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
 
 API_KEY_PREFIX = "hdk"
 
 
 async def ensure_indexes(*, db: Database) -> None:
     """Indexes of the authentication collections (idempotent)."""
-    await db[collections.USERS].create_index(
+    # Sparse rather than partial on `$type`, which SecantusDB does not use (users/service.py).
+    await ensure_index(
+        db[collections.USERS],
         [("external_id", ASCENDING)],
-        unique=True,
         name="external_id",
-        partialFilterExpression={"external_id": {"$type": "string"}},
+        unique=True,
+        sparse=True,
     )
 
 

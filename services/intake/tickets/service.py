@@ -14,7 +14,7 @@ from services.workflows.assignment import PRIORITY_RANK
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, Priority, SlaState, StandardGroup, TicketStatus
 from shared.errors import ApiError
-from shared.mongo import ACKNOWLEDGED, Database, Document
+from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
 from shared.sla import SlaPolicy, due_at
 from shared.tickets import Actor, TicketStart, ticket_workflow_id
 
@@ -48,11 +48,14 @@ async def ensure_indexes(*, db: Database) -> None:
     await tickets.create_index(
         [("assignee.id", ASCENDING), ("status", ASCENDING)], name="assignee_status"
     )
-    await tickets.create_index(
+    # Sparse: a ticket filed without a key has no `idempotency.key` (a partial index on
+    # `$type` is one SecantusDB never uses).
+    await ensure_index(
+        tickets,
         [("idempotency.key", ASCENDING)],
-        unique=True,
         name="idempotency_key",
-        partialFilterExpression={"idempotency.key": {"$type": "string"}},
+        unique=True,
+        sparse=True,
     )
     await db[collections.TICKET_MESSAGES].create_index(
         [("ticket_id", ASCENDING), ("created_at", ASCENDING)], name="ticket_created"

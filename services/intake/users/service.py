@@ -5,7 +5,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo import ASCENDING
 
 from shared import collections
-from shared.mongo import Database
+from shared.mongo import Database, ensure_index
 
 _hasher = PasswordHasher()
 
@@ -13,14 +13,10 @@ _hasher = PasswordHasher()
 async def ensure_indexes(*, db: Database) -> None:
     """Create the indexes of the people collections intake owns (idempotent)."""
     users = db[collections.USERS]
-    # Partial: customers of client systems may have no e-mail (only an external id).
-    only_strings = {"email": {"$type": "string"}}
-    existing = (await users.index_information()).get("email")
-    if existing is not None and not existing.get("partialFilterExpression"):
-        await users.drop_index("email")  # the first version of this index was not partial
-    await users.create_index(
-        [("email", ASCENDING)], name="email", unique=True, partialFilterExpression=only_strings
-    )
+    # Sparse, not partial: customers of client systems may have no e-mail (only an external
+    # id), and SecantusDB never uses a partial index whose filter is `$type` (every login
+    # and every filing for a customer scanned all users: 44 ms at 5,000 of them).
+    await ensure_index(users, [("email", ASCENDING)], name="email", unique=True, sparse=True)
     await db[collections.USERS].create_index(
         [("role", ASCENDING), ("groups", ASCENDING)], name="role_groups"
     )

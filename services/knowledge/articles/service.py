@@ -5,12 +5,13 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ASCENDING
 
 from services.knowledge.articles.models import ArticleCreate, ArticleStatus, ArticleUpdate
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, Category, TicketType
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, ensure_index
 
 LIVE = {"deleted": {"$ne": True}}
 
@@ -132,9 +133,8 @@ async def ensure_slug_index(*, db: Database) -> None:
     collection = db[collections.FAQ_ARTICLES]
     if "slug_1" in await collection.index_information():
         await collection.drop_index("slug_1")  # the first seed's index did not allow "none"
-    await collection.create_index(
-        "slug", unique=True, name="slug", partialFilterExpression={"slug": {"$type": "string"}}
-    )
+    # Sparse: SecantusDB never uses a partial index on `$type`.
+    await ensure_index(collection, [("slug", ASCENDING)], name="slug", unique=True, sparse=True)
 
 
 async def import_articles(

@@ -12,7 +12,7 @@ from bson import ObjectId
 from pymongo import ASCENDING
 
 from shared import collections
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, ensure_index
 
 
 class EventKind(StrEnum):
@@ -25,10 +25,13 @@ class EventKind(StrEnum):
 async def ensure_indexes(*, db: Database) -> None:
     events = db[collections.KNOWLEDGE_EVENTS]
     await events.create_index([("at", ASCENDING), ("kind", ASCENDING)], name="at_kind")
-    await db[collections.TICKETS].create_index(
+    # Sparse: only tickets filed from the portal have a session (and SecantusDB never uses
+    # a partial index on `$type`).
+    await ensure_index(
+        db[collections.TICKETS],
         [("source.session", ASCENDING)],
         name="portal_session",
-        partialFilterExpression={"source.session": {"$type": "string"}},
+        sparse=True,
     )
 
 

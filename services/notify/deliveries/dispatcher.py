@@ -15,6 +15,7 @@ from services.notify.deliveries import service
 from services.notify.deliveries.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.deliveries.service import Channel
 from shared.clock import utcnow
+from shared.db_commands import step_context
 from shared.mongo import Database, Document
 
 log = logging.getLogger("helpdesk.notify.dispatcher")
@@ -69,9 +70,9 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set."""
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._sweep_loop(stop))
+            tasks.create_task(self._sweep_loop(stop), context=step_context("dispatcher sweep"))
             for _ in range(self._concurrency):
-                tasks.create_task(self._sender_loop(stop))
+                tasks.create_task(self._sender_loop(stop), context=step_context("dispatcher send"))
 
     async def _sweep_loop(self, stop: asyncio.Event) -> None:
         last_sweep = utcnow() - LONGEST_SWEEP_GAP
