@@ -32,6 +32,17 @@ class Stack:
     env: dict[str, str]
     pids: dict[str, int]
 
+    def cpu_seconds(self, name: str) -> float:
+        """CPU time (user and system) one of the stack's processes has used so far."""
+        fields = Path(f"/proc/{self.pids[name]}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cpu_all(self) -> dict[str, float]:
+        return {name: self.cpu_seconds(name) for name in self.pids}
+
+    def rss_all(self) -> dict[str, float]:
+        return {name: round(self.rss_mib(name), 1) for name in self.pids}
+
     def rss_mib(self, name: str) -> float:
         """Resident memory of one of the stack's processes, in MiB."""
         for line in Path(f"/proc/{self.pids[name]}/status").read_text().splitlines():
@@ -41,8 +52,11 @@ class Stack:
 
 
 @asynccontextmanager
-async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
-    """Embedded servers (and the help desk's processes) on free ports in a temp dir."""
+async def private_stack(
+    *, services: bool = True, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[Stack]:
+    """Embedded servers (and the help desk's processes, with `extra_env` added to their
+    environment) on free ports in a temp dir."""
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
         var = Path(tmp)
         ports, servers = servers_on_free_ports(var, DEV_MEILI_MASTER_KEY)
@@ -60,7 +74,7 @@ async def private_stack(*, services: bool = True) -> AsyncIterator[Stack]:
         }
         settings = Settings.model_validate(values)
         # the child processes read the same settings from their environment
-        env = {key.upper(): str(value) for key, value in values.items()}
+        env = {key.upper(): str(value) for key, value in values.items()} | (extra_env or {})
         apps: list[ProcessSpec] = []
         if services:
             apps = [
