@@ -67,6 +67,24 @@ async def ensure_index(
 _COMPARED_OPTIONS = ("unique", "sparse", "partialFilterExpression")
 
 
+async def update_and_read(
+    collection: Collection,
+    condition: Document,
+    update: Document,
+    *,
+    projection: Document | None = None,
+) -> Document | None:
+    """Update the document `condition` selects by its `_id` and read it back; None when no
+    document matched. What `find_one_and_update` does, in two commands instead of one:
+    SecantusDB runs every findAndModify as a scan of the whole collection (it wraps the
+    filter in `$and`, which no index serves), 8 ms at 1,000 users against 1 ms for these
+    two. The document read back may include a concurrent change made in between."""
+    result = await collection.update_one(condition, update)
+    if result.matched_count == 0:
+        return None
+    return await collection.find_one({"_id": condition["_id"]}, projection)
+
+
 async def ping(database: Database) -> None:
     """Raise unless the server answers."""
     await database.command("ping")

@@ -76,8 +76,12 @@ class Settings(BaseSettings):
     # Signs the access tokens every service accepts (HS256).
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     access_token_minutes: int = 60
-    # How long a staff account's role, groups and active flag are cached by a service.
+    # How long a service caches a staff account's role, groups and active flag, and an API
+    # key (a key revoked through another intake process works for at most this long).
     staff_account_cache_seconds: float = 30.0
+    # How long a worker keeps the SLA policy and desk settings it read: a change applies to
+    # tickets filed from this long after it (each new ticket read them).
+    desk_config_cache_seconds: float = 1.0
 
     # Per caller (user, API key or, before login, client address): a token bucket.
     rate_limit_per_second: float = 20.0

@@ -25,5 +25,5 @@ async def accepting_notifications(
         db=db, hub=InboxHub(), settings=settings or Settings(), dispatcher=idle
     )
     queue = notify_task_queue(task_queue)
-    async with Worker(client, task_queue=queue, activities=[activities.accept_notification]):
+    async with Worker(client, task_queue=queue, activities=activities.all()):
         yield

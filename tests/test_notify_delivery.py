@@ -17,9 +17,11 @@ import httpx
 from temporalio.client import Client
 
 from devstack.servers import ProcessSpec, free_port, http_probe, start_all
+from services.notify.deliveries.dispatcher import LEASE
 from services.notify.deliveries.service import accept
 from services.notify.inbox.hub import InboxHub
 from services.notify.main import create_app
+from services.notify.webhooks.service import SubscriptionCache
 from services.workflows.activities import ensure_indexes as ensure_event_indexes
 from services.workflows.worker import build_worker
 from shared import collections
@@ -180,7 +182,13 @@ async def test_a_repeated_hand_over_delivers_nothing_twice(
         hub = InboxHub()
         for _ in range(3):  # as a retried activity would, or an outbox drained twice
             added = await accept(
-                db=db, hub=hub, settings=settings, notification=again, now=utcnow()
+                db=db,
+                hub=hub,
+                settings=settings,
+                notifications=[again],
+                now=utcnow(),
+                subscriptions=SubscriptionCache(),
+                lease=LEASE,
             )
             assert added == []
         await asyncio.sleep(1.5)  # the dispatcher would have sent anything new by now

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from services.notify.deliveries.dispatcher import LEASE
 from services.notify.deliveries.service import accept
 from services.notify.inbox.hub import InboxHub
+from services.notify.webhooks.service import SubscriptionCache
 from shared import collections
 from shared.mongo import Database
 from shared.notifications import Audience, Notification
@@ -100,7 +102,15 @@ async def hand_over(db: Database, settings: Settings, event: str, audience: Audi
         audience=audience,
         data={"number": 7, "status": "processing", "clock": "response"},
     )
-    await accept(db=db, hub=InboxHub(), settings=settings, notification=notification, now=NOW)
+    await accept(
+        db=db,
+        hub=InboxHub(),
+        settings=settings,
+        notifications=[notification],
+        now=NOW,
+        subscriptions=SubscriptionCache(),
+        lease=LEASE,
+    )
 
 
 @pytest.mark.parametrize("event", list(MATRIX))

@@ -37,7 +37,8 @@ async def get_principal(
 ) -> Principal:
     """The authenticated caller (bearer token or API key), within its rate limit."""
     if api_key:
-        principal = await auth_service.principal_for_api_key(db=db, key=api_key, now=utcnow())
+        api_keys: auth_service.ApiKeys = request.app.state.api_keys
+        principal = await api_keys.principal(db=db, key=api_key, now=utcnow())
     elif token:
         principal = read_token(token, settings=settings)
         if principal.is_staff:  # privileges come from the account as it is now

@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.staff_accounts = auth_service.StaffAccounts(
                 ttl=resolved.staff_account_cache_seconds
             )
+            app.state.api_keys = auth_service.ApiKeys(ttl=resolved.staff_account_cache_seconds)
             app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
             app.state.readiness_checks["temporal"] = lambda: check_temporal(
                 temporal, resolved.readiness_timeout_seconds

@@ -7,6 +7,7 @@ from fastapi import Depends, Query, Request, Security
 from fastapi.security import OAuth2PasswordBearer
 
 from services.notify.inbox.hub import InboxHub
+from services.notify.webhooks.service import SubscriptionCache
 from shared.auth import Principal, read_token
 from shared.deps import DbDep as DbDep  # re-exported for the routes
 from shared.deps import SettingsDep as SettingsDep
@@ -63,3 +64,11 @@ async def get_http(request: Request) -> httpx.AsyncClient:
 
 
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+
+
+async def get_webhook_subscriptions(request: Request) -> SubscriptionCache:
+    cache: SubscriptionCache = request.app.state.webhook_subscriptions
+    return cache
+
+
+SubscriptionsDep = Annotated[SubscriptionCache, Depends(get_webhook_subscriptions)]

@@ -25,6 +25,7 @@ from services.notify.inbox.views import router as inbox_router
 from services.notify.outbox import drain_outbox
 from services.notify.preferences.views import router as preferences_router
 from services.notify.webhooks import service as webhooks_service
+from services.notify.webhooks.service import SubscriptionCache
 from services.notify.webhooks.views import router as webhooks_router
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.clock import utcnow
@@ -81,7 +82,7 @@ async def _run_worker(app: FastAPI, activities: NotifyActivities, stop: asyncio.
             worker = Worker(
                 client,
                 task_queue=notify_task_queue(settings.temporal_task_queue),
-                activities=[activities.accept_notification],
+                activities=activities.all(),
                 # Bounded: a burst of 2,000 events accepted 100 at a time overloaded
                 # SecantusDB until accepts timed out and were retried (bench/notify.py).
                 max_concurrent_activities=settings.notify_senders,
@@ -94,18 +95,15 @@ async def _run_worker(app: FastAPI, activities: NotifyActivities, stop: asyncio.
                 await asyncio.wait_for(stop.wait(), 2)
 
 
-async def _drain_outbox(app: FastAPI, stop: asyncio.Event, *, indexed: bool) -> None:
+async def _drain_outbox(
+    app: FastAPI, activities: NotifyActivities, stop: asyncio.Event, *, indexed: bool
+) -> None:
     while not stop.is_set():
         try:
             if not indexed:
                 await create_indexes(app.state.db, INDEXES)
                 indexed = True
-            if await drain_outbox(
-                db=app.state.db,
-                hub=app.state.inbox_hub,
-                settings=app.state.settings,
-                dispatcher=app.state.dispatcher,
-            ):
+            if await drain_outbox(db=app.state.db, activities=activities):
                 continue
         except Exception as exc:
             log.warning("outbox not drained, will retry: %s", exc)
@@ -132,15 +130,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
             app.state.dispatcher = dispatcher = build_dispatcher(app)
+            app.state.webhook_subscriptions = subscriptions = SubscriptionCache()
             activities = NotifyActivities(
-                db=app.state.db, hub=app.state.inbox_hub, settings=resolved, dispatcher=dispatcher
+                db=app.state.db,
+                hub=app.state.inbox_hub,
+                settings=resolved,
+                dispatcher=dispatcher,
+                subscriptions=subscriptions,
             )
             stop = asyncio.Event()
             tasks = [
                 asyncio.create_task(dispatcher.run(stop)),
                 asyncio.create_task(_run_worker(app, activities, stop)),
                 asyncio.create_task(
-                    _drain_outbox(app, stop, indexed=indexed), context=step_context("outbox")
+                    _drain_outbox(app, activities, stop, indexed=indexed),
+                    context=step_context("outbox"),
                 ),
             ]
             try:

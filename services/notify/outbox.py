@@ -1,29 +1,20 @@
 """Events that tickets started before notify took over still hand to the interim outbox
 (patch `ticket-notify-local-v1`): notify drains it into the same deliveries."""
 
-from services.notify.deliveries import service
-from services.notify.deliveries.dispatcher import Dispatcher
-from services.notify.inbox.hub import InboxHub
+from services.notify.activities import NotifyActivities
 from shared import collections
 from shared.clock import utcnow
 from shared.mongo import Database
 from shared.notifications import Notification
-from shared.settings import Settings
 
 
-async def drain_outbox(
-    *, db: Database, hub: InboxHub, settings: Settings, dispatcher: Dispatcher, batch: int = 200
-) -> int:
+async def drain_outbox(*, db: Database, activities: NotifyActivities, batch: int = 200) -> int:
     """Accept the outbox's undelivered events (oldest first); how many were drained."""
     outbox = db[collections.NOTIFICATIONS_OUTBOX]
     drained = 0
     async for entry in outbox.find({"delivered_at": None}).sort("at", 1).limit(batch):
         notification = Notification.model_validate({**entry, "key": entry["_id"]})
-        dispatcher.submit(
-            await service.accept(
-                db=db, hub=hub, settings=settings, notification=notification, now=utcnow()
-            )
-        )
+        await activities.accept([notification])
         await outbox.update_one({"_id": entry["_id"]}, {"$set": {"delivered_at": utcnow()}})
         drained += 1
     return drained

@@ -24,6 +24,29 @@ class Recipient:
 
 async def recipients(*, db: Database, ticket: Document, audience: Audience) -> list[Recipient]:
     """The people `audience` names for `ticket`, each once, active accounts only."""
+    [found] = await recipients_of_each(db=db, audiences=[(ticket, audience)])
+    return found
+
+
+async def recipients_of_each(
+    *, db: Database, audiences: list[tuple[Document, Audience]]
+) -> list[list[Recipient]]:
+    """`recipients` of several (ticket, audience) pairs, with one read of the people of all
+    of them."""
+    ids_of_each = [await _audience_ids(db, ticket, audience) for ticket, audience in audiences]
+    everyone = list(dict.fromkeys(i for ids in ids_of_each for i in ids))
+    found: dict[str, Document] = {}
+    if everyone:
+        people = db[collections.USERS].find(
+            {"_id": {"$in": everyone}, "active": {"$ne": False}}, projection=_PERSON
+        )
+        found = {str(person["_id"]): person async for person in people}
+    return [[Recipient(user=found[i]) for i in ids if i in found] for ids in ids_of_each]
+
+
+async def _audience_ids(db: Database, ticket: Document, audience: Audience) -> list[str]:
+    """Who `audience` names for `ticket`, in order, each once (groups and managers read
+    from the staff directory; the customer and the assignee from the ticket)."""
     ids: list[str] = []
     if audience.customer and (submitter := ticket.get("submitter")):
         ids.append(submitter["id"])
@@ -40,13 +63,7 @@ async def recipients(*, db: Database, ticket: Document, audience: Audience) -> l
             projection={"_id": 1},
         )
         ids += [str(member["_id"]) async for member in members]
-    if not ids:
-        return []
-    people = db[collections.USERS].find(
-        {"_id": {"$in": list(dict.fromkeys(ids))}, "active": {"$ne": False}}, projection=_PERSON
-    )
-    found = {str(person["_id"]): person async for person in people}
-    return [Recipient(user=found[i]) for i in dict.fromkeys(ids) if i in found]
+    return list(dict.fromkeys(ids))
 
 
 async def _managers_of(*, db: Database, group: str) -> list[str]:

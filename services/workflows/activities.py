@@ -4,12 +4,13 @@ import asyncio
 import contextlib
 import difflib
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from temporalio import activity
 from temporalio.client import Client
 
@@ -22,7 +23,10 @@ from services.workflows.models import (
     AgentReservation,
     AnswerQuery,
     AutoAnswerReply,
+    CustomerHistory,
+    CustomerHistoryQuery,
     DuplicateQuery,
+    EventsWrite,
     Notification,
     OperationLogEntry,
     ProjectionWrite,
@@ -43,6 +47,9 @@ log = logging.getLogger("helpdesk.worker.activities")
 
 # Titles at least this similar (after normalising) count as the same problem.
 DUPLICATE_TITLE_SIMILARITY = 0.9
+# How many of the customer's earlier open tickets are compared, oldest first.
+DUPLICATE_CANDIDATES = 50
+DUPLICATE_KEY = 11000
 
 
 async def ensure_indexes(db: Database) -> None:
@@ -70,19 +77,47 @@ def _normalised(title: str) -> str:
     return "".join(title.lower().split())
 
 
+def _near_identical(title: str, earlier: list[Document]) -> DuplicateMerged | None:
+    """The first of `earlier` whose title is near-identical to `title`."""
+    mine = _normalised(title)
+    for other in earlier:
+        ratio = difflib.SequenceMatcher(None, mine, _normalised(other.get("title", ""))).ratio()
+        if ratio >= DUPLICATE_TITLE_SIMILARITY:
+            return DuplicateMerged(ticket_id=str(other["_id"]), number=int(other["number"]))
+    return None
+
+
 class TicketActivities:
     """Activities bound to the clients they need."""
 
     def __init__(
-        self, db: Database, temporal: Client, knowledge: KnowledgeSuggestions | None = None
+        self,
+        db: Database,
+        temporal: Client,
+        knowledge: KnowledgeSuggestions | None = None,
+        *,
+        config_cache_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._temporal = temporal
         self._knowledge = knowledge  # None: no automatic answers
+        self._config_cache_seconds = config_cache_seconds
+        self._clock = clock
+        self._config: tuple[float, DeskConfig] | None = None  # (read at, config)
 
     @activity.defn
     async def load_config(self) -> DeskConfig:
-        """The SLA policy and desk settings an admin stored, or the defaults."""
+        """The SLA policy and desk settings an admin stored, or the defaults; read again
+        once the copy in hand is `config_cache_seconds` old (every new ticket read them)."""
+        now = self._clock()
+        if self._config is not None and now - self._config[0] < self._config_cache_seconds:
+            return self._config[1]
+        config = await self._read_config()
+        self._config = (now, config)
+        return config
+
+    async def _read_config(self) -> DeskConfig:
         stored = {
             document.pop("_id"): document
             async for document in self._db[collections.SETTINGS].find(
@@ -127,6 +162,37 @@ class TicketActivities:
         await asyncio.gather(append(), projected)
 
     @activity.defn
+    async def record_events(self, write: EventsWrite) -> None:
+        """Append a step's transitions to the ticket's history and project the ticket after
+        the last: two writes, however many transitions the step made."""
+        recorded_at = utcnow()
+        documents = [
+            {"_id": event.event_id, **event.model_dump(mode="python"), "recorded_at": recorded_at}
+            for event in write.events
+        ]
+
+        async def append() -> None:
+            try:
+                await self._db[collections.TICKET_EVENTS].insert_many(documents, ordered=False)
+            except BulkWriteError as exc:  # a retry: the events that had landed stay
+                errors = exc.details.get("writeErrors", [])
+                if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                    raise
+
+        last = write.events[-1]
+        projected = self._db[collections.TICKETS].update_one(
+            {"_id": last.ticket_id, "last_event_seq": {"$lt": last.seq}},
+            {
+                "$set": {
+                    **restore_dates(write.projection),
+                    "last_event_seq": last.seq,
+                    "workflow.started": True,
+                }
+            },
+        )
+        await asyncio.gather(append(), projected)
+
+    @activity.defn
     async def notify(self, notification: Notification) -> None:
         """Hand an event to notification delivery: the outbox, keyed so a retry is a no-op."""
         with contextlib.suppress(DuplicateKeyError):
@@ -141,10 +207,11 @@ class TicketActivities:
     @activity.defn
     async def assign_agent(self, query: AgentQuery) -> AgentRef | None:
         """Reserve the best agent of the group by the strategy, or None when nobody has room."""
-        already = await assignment.reserved_agent(db=self._db, ticket_id=query.ticket_id)
+        staff = await assignment.group_staff(db=self._db, group=query.group)
+        already = assignment.holding(staff, query.ticket_id)  # a retry finds its first try
         if already is not None:
             return already
-        for agent in await assignment.ordered_candidates(db=self._db, query=query):
+        for agent in await assignment.ordered_candidates(db=self._db, query=query, staff=staff):
             if await assignment.reserve(
                 db=self._db, agent=agent, ticket_id=query.ticket_id, enforce_capacity=True
             ):
@@ -199,14 +266,42 @@ class TicketActivities:
                 projection={"title": 1, "number": 1},
             )
             .sort("created_at", ASCENDING)
-            .limit(50)
+            .limit(DUPLICATE_CANDIDATES)
         )
-        mine = _normalised(query.title)
-        async for other in cursor:
-            ratio = difflib.SequenceMatcher(None, mine, _normalised(other.get("title", ""))).ratio()
-            if ratio >= DUPLICATE_TITLE_SIMILARITY:
-                return DuplicateMerged(ticket_id=str(other["_id"]), number=int(other["number"]))
-        return None
+        return _near_identical(query.title, [other async for other in cursor])
+
+    @activity.defn
+    async def customer_history(self, query: CustomerHistoryQuery) -> CustomerHistory:
+        """The ticket this one duplicates, if any, and how many tickets of its category the
+        customer filed within the repeat window (this one too): one indexed read."""
+        if query.submitter_id is None:
+            return CustomerHistory(duplicate_of=None, repeats=1)
+        duplicate_since = query.created_at - timedelta(seconds=query.duplicate_window_seconds)
+        earlier = self._db[collections.TICKETS].find(
+            {
+                "submitter.id": query.submitter_id,
+                "category": query.category.value,
+                "created_at": {"$gte": min(duplicate_since, query.repeat_since)},
+            },
+            projection={"title": 1, "number": 1, "type": 1, "status": 1, "created_at": 1},
+        )
+        repeats, candidates = 0, []
+        async for ticket in earlier:
+            created_at = ticket["created_at"]
+            repeats += created_at >= query.repeat_since
+            if (
+                query.duplicate_window_seconds > 0
+                and ticket["_id"] != query.ticket_id
+                and ticket.get("type") == query.type.value
+                and ticket.get("status") != "closed"
+                and duplicate_since <= created_at <= query.created_at
+            ):
+                candidates.append(ticket)
+        candidates.sort(key=lambda ticket: ticket["created_at"])
+        return CustomerHistory(
+            duplicate_of=_near_identical(query.title, candidates[:DUPLICATE_CANDIDATES]),
+            repeats=repeats,
+        )
 
     @activity.defn
     async def count_repeats(self, query: RepeatQuery) -> int:
@@ -237,15 +332,13 @@ class TicketActivities:
             return None
         message_id = f"auto-answer-{query.ticket_id}"
         messages = self._db[collections.TICKET_MESSAGES]
-        stored = await messages.find_one({"_id": message_id})
-        if stored is None:  # not written by an earlier attempt
-            stored = await self._answer_message(query, message_id)
-            if stored is None:
-                return None
-            try:
-                await messages.insert_one(stored)
-            except DuplicateKeyError:  # an attempt that timed out wrote it after all
-                stored = await messages.find_one({"_id": message_id}) or stored
+        stored = await self._answer_message(query, message_id)
+        if stored is None:
+            return None
+        try:
+            await messages.insert_one(stored)
+        except DuplicateKeyError:  # an earlier attempt wrote it: that one is the answer
+            stored = await messages.find_one({"_id": message_id}) or stored
         return AutoAnswerReply(
             message_id=message_id,
             article_ids=stored["faq_article_ids"],
@@ -287,6 +380,8 @@ class TicketActivities:
         return [
             self.load_config,
             self.record_event,
+            self.record_events,
+            self.customer_history,
             self.notify,
             self.assign_agent,
             self.reserve_agent,

@@ -5,9 +5,11 @@ only while the list is shorter than the agent's capacity, in one atomic update, 
 tickets can never both take an agent's last slot.
 """
 
+import contextlib
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import OperationFailure
 
 from services.workflows.models import AgentQuery
 from shared import collections
@@ -22,7 +24,10 @@ PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Prior
 
 async def ensure_indexes(*, db: Database) -> None:
     """Indexes the assignment queries need (idempotent)."""
-    await db[collections.USERS].create_index([("load", ASCENDING)], name="load")
+    # No index on `load`: nothing looks agents up by a ticket they hold any more, and every
+    # write of a user (each new customer) paid for it.
+    with contextlib.suppress(OperationFailure):
+        await db[collections.USERS].drop_index("load")
     await db[collections.TICKETS].create_index(
         [
             ("group", ASCENDING),
@@ -54,17 +59,35 @@ async def _rotation_start(db: Database, group: StandardGroup, size: int) -> int:
     return int(counter["round_robin"]) % size if counter else 0
 
 
-async def ordered_candidates(*, db: Database, query: AgentQuery) -> list[Document]:
-    """The group's available agents with room, best first for the strategy."""
+async def group_staff(*, db: Database, group: StandardGroup) -> list[Document]:
+    """Every staff member of the group, available or not, with their load."""
     cursor = db[collections.USERS].find(
-        {
-            "groups": query.group.value,
-            "role": {"$in": [role.value for role in STAFF_ROLES]},
-            "available": True,
-            "_id": {"$nin": query.exclude},
-        }
+        {"groups": group.value, "role": {"$in": [role.value for role in STAFF_ROLES]}}
     )
-    agents = sorted([agent async for agent in cursor if _has_room(agent)], key=lambda a: a["_id"])
+    return [agent async for agent in cursor]
+
+
+def holding(staff: list[Document], ticket_id: str) -> AgentRef | None:
+    """The member of `staff` who holds the ticket already (a retried reservation)."""
+    for agent in staff:
+        if ticket_id in agent.get("load", []):
+            return AgentRef(id=agent["_id"], name=agent.get("name", ""))
+    return None
+
+
+async def ordered_candidates(
+    *, db: Database, query: AgentQuery, staff: list[Document]
+) -> list[Document]:
+    """The group's available agents with room, best first for the strategy."""
+    excluded = set(query.exclude)
+    agents = sorted(
+        (
+            agent
+            for agent in staff
+            if agent.get("available") is True and agent["_id"] not in excluded and _has_room(agent)
+        ),
+        key=lambda a: a["_id"],
+    )
     if query.strategy in (AssignmentStrategy.SKILLS, AssignmentStrategy.SMART):
         # Nobody in the group has the skill: anyone available is better than a stuck queue.
         agents = [agent for agent in agents if _skilled(agent, query)] or agents
@@ -74,12 +97,6 @@ async def ordered_candidates(*, db: Database, query: AgentQuery) -> list[Documen
         return sorted(agents, key=lambda agent: (len(agent.get("load", [])), agent["_id"]))
     start = await _rotation_start(db, query.group, len(agents))
     return agents[start:] + agents[:start]
-
-
-async def reserved_agent(*, db: Database, ticket_id: str) -> AgentRef | None:
-    """The agent already holding the ticket (a retried reservation finds its first try)."""
-    agent = await db[collections.USERS].find_one({"load": ticket_id})
-    return AgentRef(id=agent["_id"], name=agent.get("name", "")) if agent else None
 
 
 async def reserve(*, db: Database, agent: Document, ticket_id: str, enforce_capacity: bool) -> bool:

@@ -9,6 +9,7 @@ from shared.desk_config import AssignmentStrategy
 from shared.enums import Category, StandardGroup, TicketType
 from shared.notifications import Audience as Audience
 from shared.notifications import Notification as Notification
+from shared.ticket_updates import DuplicateMerged
 from shared.tickets import TicketEvent
 
 
@@ -16,6 +17,14 @@ class ProjectionWrite(BaseModel):
     """One recorded transition and the ticket's projection right after it."""
 
     event: TicketEvent
+    projection: dict[str, Any]
+
+
+class EventsWrite(BaseModel):
+    """Transitions recorded together (one step of the ticket) and the projection after the
+    last of them."""
+
+    events: list[TicketEvent]
     projection: dict[str, Any]
 
 
@@ -56,6 +65,26 @@ class RepeatQuery(BaseModel):
     submitter_id: str | None
     category: Category
     since: datetime
+
+
+class CustomerHistoryQuery(BaseModel):
+    """What a new ticket needs to know of its customer's earlier tickets of its category:
+    one it may duplicate (same type, open, a near-identical title, filed within the
+    duplicate window) and how many were filed within the repeat window."""
+
+    ticket_id: str
+    submitter_id: str | None
+    type: TicketType
+    category: Category
+    title: str
+    created_at: datetime
+    duplicate_window_seconds: int
+    repeat_since: datetime
+
+
+class CustomerHistory(BaseModel):
+    duplicate_of: DuplicateMerged | None
+    repeats: int  # this ticket included
 
 
 class OperationLogEntry(BaseModel):

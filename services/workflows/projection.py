@@ -81,6 +81,8 @@ def ticket_projection(state: TicketState, now: datetime) -> dict[str, Any]:
         "duplicates": list(state.duplicates),
         "rating": state.rating.model_dump() if state.rating else None,
         "reopen_count": state.reopen_count,
+        # G1: replied, no_match, unavailable or disabled; None until it was tried.
+        "auto_answer": state.auto_answer.value if state.auto_answer else None,
         "updated_at": now,
         "sla": {
             "state": overall_state(*clocks).value if clocks else SlaState.ON_TRACK.value,

@@ -26,10 +26,13 @@ def build_worker(
     db: Database,
     task_queue: str,
     knowledge: KnowledgeSuggestions | None = None,
+    *,
+    config_cache_seconds: float = 0.0,
 ) -> Worker:
     """The worker that runs ticket workflows and their activities on `task_queue`; without
-    `knowledge`, new tickets get no automatic answers."""
-    activities = TicketActivities(db, client, knowledge)
+    `knowledge`, new tickets get no automatic answers. The desk settings are read again
+    once `config_cache_seconds` old (0: for every ticket)."""
+    activities = TicketActivities(db, client, knowledge, config_cache_seconds=config_cache_seconds)
     stats = StatsActivities(db)
     return Worker(
         client,
@@ -52,7 +55,13 @@ async def main() -> None:
     await ensure_indexes(db)
     client = await connect_temporal(settings)
     knowledge = KnowledgeSuggestions.from_settings(settings)
-    worker = build_worker(client, db, settings.temporal_task_queue, knowledge)
+    worker = build_worker(
+        client,
+        db,
+        settings.temporal_task_queue,
+        knowledge,
+        config_cache_seconds=settings.desk_config_cache_seconds,
+    )
     await ensure_refresh_schedule(client, settings.temporal_task_queue)
 
     stop = asyncio.Event()

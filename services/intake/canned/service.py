@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
 from services.intake.admin.common import find_page
 from services.intake.canned.models import CannedResponseCreate
 from shared import collections
 from shared.enums import Language
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, update_and_read
 
 PLACEHOLDERS = ("customer_name", "ticket_number", "agent_name")
 # No nested quantifiers over the same characters: matching stays linear on hostile bodies.
@@ -130,10 +130,10 @@ async def update_canned_response(
     now: datetime,
 ) -> Document:
     """Set the given fields of a canned response."""
-    canned = await db[collections.CANNED_RESPONSES].find_one_and_update(
+    canned = await update_and_read(
+        db[collections.CANNED_RESPONSES],
         {"_id": canned_response_id},
         {"$set": {**changes, "updated_by": updated_by, "updated_at": now}},
-        return_document=ReturnDocument.AFTER,
     )
     if canned is None:
         raise not_found(canned_response_id)

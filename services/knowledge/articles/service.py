@@ -11,7 +11,7 @@ from services.knowledge.articles.models import ArticleCreate, ArticleStatus, Art
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, Category, TicketType
 from shared.errors import ApiError
-from shared.mongo import Database, Document, ensure_index
+from shared.mongo import Database, Document, ensure_index, update_and_read
 
 LIVE = {"deleted": {"$ne": True}}
 
@@ -74,8 +74,8 @@ async def update_article(
     check_category(type_=TicketType(merged["type"]), category=Category(merged["category"]))
     update = _changed(now)
     update["$set"].update(changes)
-    result = await db[collections.FAQ_ARTICLES].find_one_and_update(
-        {"_id": article_id, **LIVE}, update, return_document=True
+    result = await update_and_read(
+        db[collections.FAQ_ARTICLES], {"_id": article_id, **LIVE}, update
     )
     if result is None:
         raise not_found(article_id)

@@ -60,9 +60,12 @@ class Dispatcher:
         self._ready: asyncio.Queue[Document] = asyncio.Queue()
         self._queued: set[str] = set()
 
-    def submit(self, deliveries: list[Document]) -> None:
-        """Deliveries just stored: send them without looking for them in the store."""
+    def submit(self, deliveries: list[Document], *, claimed: bool = False) -> None:
+        """Deliveries just stored (`claimed`: by this process, for their first attempt):
+        send them without looking for them in the store."""
         for delivery in deliveries:
+            if claimed:
+                delivery = {**delivery, "claimed_here": True}
             if delivery["_id"] not in self._queued:
                 self._queued.add(delivery["_id"])
                 self._ready.put_nowait(delivery)
@@ -98,14 +101,26 @@ class Dispatcher:
                 continue
             self._queued.discard(delivery["_id"])
             try:
-                claimed = await service.claim(
-                    db=self._db, delivery=delivery, now=utcnow(), lease=LEASE
-                )
+                claimed = await self._claimed(delivery)
             except Exception:
                 log.exception("could not claim delivery %s; the sweep will retry", delivery["_id"])
                 continue
             if claimed is not None:  # else another sender or process has it
                 await self.attempt(claimed)
+
+    async def _claimed(self, delivery: Document) -> Document | None:
+        """The delivery, ours for one attempt: one this process stored claimed and whose
+        lease has time left goes as it is, any other is claimed in the store first."""
+        now = utcnow()
+        lease_until = delivery.get("lease_until")
+        if (
+            delivery.get("status") == service.DeliveryStatus.SENDING.value
+            and delivery.get("claimed_here")
+            and lease_until is not None
+            and lease_until - now > LEASE / 2
+        ):
+            return delivery
+        return await service.claim(db=self._db, delivery=delivery, now=now, lease=LEASE)
 
     async def attempt(self, delivery: Document) -> None:
         """One attempt at one claimed delivery, its outcome recorded."""

@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.inbox.hub import InboxHub
 from services.notify.inbox.models import InboxItemRead
 from shared import collections
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, update_and_read
 
 Phase = Literal["unread", "read"]
 PHASES: tuple[Phase, ...] = ("unread", "read")
@@ -22,6 +22,7 @@ PHASES: tuple[Phase, ...] = ("unread", "read")
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 OLDEST_FIRST = [("created_at", ASCENDING), ("_id", ASCENDING)]
 REPLAY_BATCH = 100
+DUPLICATE_KEY = 11000
 
 
 class Position(NamedTuple):
@@ -62,6 +63,27 @@ async def add_item(*, db: Database, hub: InboxHub, item: Document) -> bool:
         return False  # a retried delivery: its user was told the first time
     hub.publish(document["user_id"], as_json(read))
     return True
+
+
+async def add_items(*, db: Database, hub: InboxHub, items: list[Document]) -> int:
+    """Store new inbox items at once and hand each to its user's open streams; items whose
+    `_id` is stored already (a retried hand-over) are left out. How many were new."""
+    documents = [{"read_at": None, **item} for item in items]
+    reads = [to_read(document) for document in documents]  # malformed: fails before storing
+    if not documents:
+        return 0
+    stored: set[int] = set()
+    try:
+        await db[collections.INBOX].insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        stored = {int(error["index"]) for error in errors}
+    for index, (document, read) in enumerate(zip(documents, reads, strict=True)):
+        if index not in stored:
+            hub.publish(document["user_id"], as_json(read))
+    return len(documents) - len(stored)
 
 
 def encode_cursor(phase: Phase, position: Position) -> str:
@@ -141,10 +163,8 @@ async def mark_read(*, db: Database, user_id: str, item_id: str, now: datetime) 
     """Mark one of `user_id`'s items read (again: a no-op); 404 `inbox_item_not_found` for
     an unknown item or someone else's, alike, so other people's ids reveal nothing."""
     inbox = db[collections.INBOX]
-    item = await inbox.find_one_and_update(
-        {"_id": item_id, "user_id": user_id, "read_at": None},
-        {"$set": {"read_at": now}},
-        return_document=ReturnDocument.AFTER,
+    item = await update_and_read(
+        inbox, {"_id": item_id, "user_id": user_id, "read_at": None}, {"$set": {"read_at": now}}
     )
     if item is None:
         item = await inbox.find_one({"_id": item_id, "user_id": user_id})

@@ -10,13 +10,15 @@ import binascii
 import json
 import re
 import secrets
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 
 from services.notify.deliveries.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.webhooks.models import (
@@ -31,7 +33,7 @@ from services.notify.webhooks.signing import verify as verify
 from services.notify.webhooks.signing import webhook_body as webhook_body
 from shared import collections
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, update_and_read
 
 CHANNEL = "webhook"  # `channel` of a webhook's documents in notification_deliveries
 # Past this age of its first attempt a delivery is failed for good: the issue asks for
@@ -167,6 +169,27 @@ async def subscriptions_for(*, db: Database, event: str) -> list[Document]:
     return [subscription async for subscription in found]
 
 
+class SubscriptionCache:
+    """`subscriptions_for` answers kept for `ttl` seconds: every accepted event asked for
+    them. A change made through this process applies at once (`invalidate`), one made
+    through another notify process within `ttl`."""
+
+    def __init__(self, *, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._answers: dict[str, tuple[float, list[Document]]] = {}
+
+    async def for_event(self, *, db: Database, event: str) -> list[Document]:
+        now = self._clock()
+        kept = self._answers.get(event)
+        if kept is None or now - kept[0] >= self._ttl:
+            kept = self._answers[event] = (now, await subscriptions_for(db=db, event=event))
+        return kept[1]
+
+    def invalidate(self) -> None:
+        self._answers.clear()
+
+
 async def create_subscription(
     *, db: Database, data: WebhookCreate, created_by: str, now: datetime
 ) -> Document:
@@ -217,11 +240,11 @@ async def update_subscription(
         changes["url"] = check_url(changes["url"])
     if "events" in changes:
         changes["events"] = check_events(changes["events"])
-    updated = await db[collections.WEBHOOK_SUBSCRIPTIONS].find_one_and_update(
+    updated = await update_and_read(
+        db[collections.WEBHOOK_SUBSCRIPTIONS],
         {"_id": webhook_id},
         {"$set": {**changes, "updated_at": now}},
         projection=_HIDDEN,
-        return_document=ReturnDocument.AFTER,
     )
     if updated is None:
         raise not_found(webhook_id)
@@ -230,10 +253,10 @@ async def update_subscription(
 
 async def rotate_secret(*, db: Database, webhook_id: str, now: datetime) -> Document:
     """Replace the secret (pending retries are signed with the new one); secret included."""
-    updated = await db[collections.WEBHOOK_SUBSCRIPTIONS].find_one_and_update(
+    updated = await update_and_read(
+        db[collections.WEBHOOK_SUBSCRIPTIONS],
         {"_id": webhook_id},
         {"$set": {"secret": secrets.token_urlsafe(32), "updated_at": now}},
-        return_document=ReturnDocument.AFTER,
     )
     if updated is None:
         raise not_found(webhook_id)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from services.notify.deps import AdminUser, DbDep, get_admin
+from services.notify.deps import AdminUser, DbDep, SubscriptionsDep, get_admin
 from services.notify.webhooks import service
 from services.notify.webhooks.models import (
     DeliveryStatus,
@@ -43,9 +43,12 @@ def _delivery(document: Document) -> WebhookDeliveryRead:
 
 
 @router.post("", status_code=201, response_model=WebhookCreated)
-async def create_webhook(body: WebhookCreate, db: DbDep, admin: AdminUser) -> WebhookCreated:
+async def create_webhook(
+    body: WebhookCreate, db: DbDep, admin: AdminUser, subscriptions: SubscriptionsDep
+) -> WebhookCreated:
     """Subscribe a URL to events; `secret` is shown in this answer only."""
     created = await service.create_subscription(db=db, data=body, created_by=admin.id, now=utcnow())
+    subscriptions.invalidate()
     return _created(created)
 
 
@@ -63,18 +66,22 @@ async def read_webhook(webhook_id: WebhookId, db: DbDep) -> WebhookRead:
 
 
 @router.patch("/{webhook_id}", response_model=WebhookRead)
-async def update_webhook(webhook_id: WebhookId, body: WebhookUpdate, db: DbDep) -> WebhookRead:
+async def update_webhook(
+    webhook_id: WebhookId, body: WebhookUpdate, db: DbDep, subscriptions: SubscriptionsDep
+) -> WebhookRead:
     """Change the URL, events, description, or pause it (`active: false`)."""
     updated = await service.update_subscription(
         db=db, webhook_id=webhook_id, changes=body.changes(), now=utcnow()
     )
+    subscriptions.invalidate()
     return _read(updated)
 
 
 @router.delete("/{webhook_id}", status_code=204)
-async def delete_webhook(webhook_id: WebhookId, db: DbDep) -> None:
+async def delete_webhook(webhook_id: WebhookId, db: DbDep, subscriptions: SubscriptionsDep) -> None:
     """Delete a subscription; deliveries still pending for it are not sent."""
     await service.delete_subscription(db=db, webhook_id=webhook_id)
+    subscriptions.invalidate()
 
 
 @router.post("/{webhook_id}/rotate-secret", response_model=WebhookCreated)

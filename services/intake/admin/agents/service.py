@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.admin.agents.models import AgentCreate
@@ -18,7 +17,7 @@ from services.intake.users.service import hash_password
 from shared import collections
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, update_and_read
 from shared.ticket_updates import STAFF_ROLES
 
 _STAFF = {"role": {"$in": sorted(role.value for role in STAFF_ROLES)}}
@@ -116,11 +115,11 @@ async def update_agent(
     fields = dict(changes)
     if "password" in fields:
         fields["password_hash"] = await asyncio.to_thread(hash_password, fields.pop("password"))
-    agent = await db[collections.USERS].find_one_and_update(
+    agent = await update_and_read(
+        db[collections.USERS],
         {"_id": agent_id, **_STAFF},
         {"$set": {**fields, "updated_at": now}},
         projection=_HIDDEN,
-        return_document=ReturnDocument.AFTER,
     )
     if agent is None:
         raise not_found(agent_id)

@@ -3,12 +3,10 @@ Only a key's hash is stored (`auth.service.new_api_key`); reads never load it.""
 
 from datetime import datetime
 
-from pymongo import ReturnDocument
-
 from services.intake.admin.common import find_page
 from shared import collections
 from shared.errors import ApiError
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, update_and_read
 
 _HIDDEN = {"secret_hash": 0}
 
@@ -33,11 +31,8 @@ async def list_api_keys(
 async def revoke_api_key(*, db: Database, key_id: str, now: datetime) -> Document:
     """Revoke a key (a key revoked already keeps its first revocation time)."""
     keys = db[collections.API_KEYS]
-    revoked = await keys.find_one_and_update(
-        {"_id": key_id, "revoked_at": None},
-        {"$set": {"revoked_at": now}},
-        projection=_HIDDEN,
-        return_document=ReturnDocument.AFTER,
+    revoked = await update_and_read(
+        keys, {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": now}}, projection=_HIDDEN
     )
     if revoked is None:
         revoked = await keys.find_one({"_id": key_id}, _HIDDEN)
