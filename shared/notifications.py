@@ -8,10 +8,10 @@ from pydantic import BaseModel, Field
 
 from shared.enums import StandardGroup
 
-# The activities the notify service's worker runs, on the ticket task queue's notify queue:
-# one event (tickets started before steps were batched), or every event of one step.
+# The activity the notify service's worker runs, on the ticket task queue's notify queue,
+# for tickets started between patches `ticket-notify-service-v1` and `ticket-steps-v1`
+# (later ones put their events in the outbox with the step that made them).
 ACCEPT_NOTIFICATION = "accept_notification"
-ACCEPT_NOTIFICATIONS = "accept_notifications"
 
 
 def notify_task_queue(ticket_task_queue: str) -> str:
@@ -66,7 +66,14 @@ class Notification(BaseModel):
     ticket: TicketFace | None = None
 
 
-class NotificationBatch(BaseModel):
-    """The events of one step of a ticket, handed over at once."""
+def outbox_entry(notification: Notification) -> dict[str, Any]:
+    """The notification as the worker stores it for notify in `notifications_outbox`."""
+    return {
+        "_id": notification.key,
+        **notification.model_dump(mode="python", exclude={"key"}),
+        "delivered_at": None,
+    }
 
-    notifications: list[Notification]
+
+def from_outbox(entry: dict[str, Any]) -> Notification:
+    return Notification.model_validate({**entry, "key": entry["_id"]})

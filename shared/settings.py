@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # How long a worker keeps the SLA policy and desk settings it read: a change applies to
     # tickets filed from this long after it (each new ticket read them).
     desk_config_cache_seconds: float = 1.0
+    # Whether the worker runs ticket workflows in Temporal's sandbox (the tests always do;
+    # it cost 40% of the worker's CPU per ticket, see services/workflows/worker.py).
+    workflow_sandbox: bool = False
 
     # Per caller (user, API key or, before login, client address): a token bucket.
     rate_limit_per_second: float = 20.0

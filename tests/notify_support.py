@@ -1,6 +1,9 @@
-"""Notify's worker for tests of the ticket workflow: it accepts the events the workflows hand
-over (kept in `notifications`, with their deliveries), and sends nothing."""
+"""Notify for tests of the ticket workflow: it accepts the events the workflows hand over
+(through the outbox, or as activities from tickets of earlier versions), keeping them in
+`notifications` with their deliveries, and sends nothing."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,9 +13,18 @@ from temporalio.worker import Worker
 from services.notify.activities import NotifyActivities
 from services.notify.deliveries.dispatcher import Dispatcher
 from services.notify.inbox.hub import InboxHub
+from services.notify.outbox import drain_outbox
 from shared.mongo import Database
 from shared.notifications import notify_task_queue
 from shared.settings import Settings
+
+DRAIN_SECONDS = 0.05
+
+
+async def _drain(db: Database, activities: NotifyActivities) -> None:
+    while True:
+        if not await drain_outbox(db=db, activities=activities):
+            await asyncio.sleep(DRAIN_SECONDS)
 
 
 @asynccontextmanager
@@ -25,5 +37,11 @@ async def accepting_notifications(
         db=db, hub=InboxHub(), settings=settings or Settings(), dispatcher=idle
     )
     queue = notify_task_queue(task_queue)
-    async with Worker(client, task_queue=queue, activities=activities.all()):
-        yield
+    async with Worker(client, task_queue=queue, activities=[activities.accept_notification]):
+        drainer = asyncio.create_task(_drain(db, activities))
+        try:
+            yield
+        finally:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drainer

@@ -1,8 +1,6 @@
-"""The activities the ticket workflow hands its events to, run by notify's own worker on the
-notify task queue: Temporal keeps the hand-over while notify is down."""
-
-from collections.abc import Callable
-from typing import Any
+"""How ticket events reach notify: the outbox drain (tickets' steps put their events there)
+and, for tickets started between patches `ticket-notify-service-v1` and `ticket-steps-v1`,
+the activity they hand each event to, run by notify's worker on the notify task queue."""
 
 from temporalio import activity
 
@@ -12,12 +10,7 @@ from services.notify.inbox.hub import InboxHub
 from services.notify.webhooks.service import SubscriptionCache
 from shared.clock import utcnow
 from shared.mongo import Database
-from shared.notifications import (
-    ACCEPT_NOTIFICATION,
-    ACCEPT_NOTIFICATIONS,
-    Notification,
-    NotificationBatch,
-)
+from shared.notifications import ACCEPT_NOTIFICATION, Notification
 from shared.settings import Settings
 
 
@@ -52,15 +45,7 @@ class NotifyActivities:
         self._dispatcher.submit(added, claimed=True)
         return len(added)
 
-    @activity.defn(name=ACCEPT_NOTIFICATIONS)
-    async def accept_notifications(self, batch: NotificationBatch) -> int:
-        """The events of one step of a ticket."""
-        return await self.accept(batch.notifications)
-
     @activity.defn(name=ACCEPT_NOTIFICATION)
     async def accept_notification(self, notification: Notification) -> int:
-        """One event (from tickets started before steps were batched)."""
+        """One event of a ticket started before its steps went through the outbox."""
         return await self.accept([notification])
-
-    def all(self) -> list[Callable[..., Any]]:
-        return [self.accept_notifications, self.accept_notification]

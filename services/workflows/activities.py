@@ -5,7 +5,7 @@ import contextlib
 import difflib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -26,18 +26,19 @@ from services.workflows.models import (
     CustomerHistory,
     CustomerHistoryQuery,
     DuplicateQuery,
-    EventsWrite,
     Notification,
     OperationLogEntry,
     ProjectionWrite,
     RepeatQuery,
+    StepWrite,
 )
 from services.workflows.projection import restore_dates
 from shared import collections
 from shared.clock import utcnow
 from shared.desk_config import DESK_SETTINGS_ID, SLA_POLICY_ID, DeskConfig, DeskSettings
 from shared.enums import Role, Visibility
-from shared.mongo import Database, Document
+from shared.mongo import Collection, Database, Document
+from shared.notifications import outbox_entry
 from shared.sla import DEFAULT_SLA_POLICY, SlaPolicy
 from shared.ticket_messages import new_message_document
 from shared.ticket_updates import STAFF_ROLES, DuplicateMerged, SignalName
@@ -75,6 +76,17 @@ async def ensure_indexes(db: Database) -> None:
 
 def _normalised(title: str) -> str:
     return "".join(title.lower().split())
+
+
+async def _insert_new(collection: Collection, documents: list[Document]) -> None:
+    """Insert the documents not stored yet (a retry of a write that had partly landed)."""
+    if not documents:
+        return
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+            raise
 
 
 def _near_identical(title: str, earlier: list[Document]) -> DuplicateMerged | None:
@@ -162,47 +174,45 @@ class TicketActivities:
         await asyncio.gather(append(), projected)
 
     @activity.defn
-    async def record_events(self, write: EventsWrite) -> None:
-        """Append a step's transitions to the ticket's history and project the ticket after
-        the last: two writes, however many transitions the step made."""
+    async def record_step(self, write: StepWrite) -> None:
+        """Append a step's transitions to the ticket's history, project the ticket after
+        the last, and put the step's notifications in the outbox notify drains: three
+        writes at once, however much the step did. Each is idempotent (keyed), and a
+        failure of any retries all three."""
         recorded_at = utcnow()
-        documents = [
+        events = [
             {"_id": event.event_id, **event.model_dump(mode="python"), "recorded_at": recorded_at}
             for event in write.events
         ]
-
-        async def append() -> None:
-            try:
-                await self._db[collections.TICKET_EVENTS].insert_many(documents, ordered=False)
-            except BulkWriteError as exc:  # a retry: the events that had landed stay
-                errors = exc.details.get("writeErrors", [])
-                if any(error.get("code") != DUPLICATE_KEY for error in errors):
-                    raise
-
-        last = write.events[-1]
-        projected = self._db[collections.TICKETS].update_one(
-            {"_id": last.ticket_id, "last_event_seq": {"$lt": last.seq}},
-            {
-                "$set": {
-                    **restore_dates(write.projection),
-                    "last_event_seq": last.seq,
-                    "workflow.started": True,
-                }
-            },
-        )
-        await asyncio.gather(append(), projected)
+        writes: list[Coroutine[Any, Any, object]] = [
+            _insert_new(self._db[collections.TICKET_EVENTS], events),
+            _insert_new(
+                self._db[collections.NOTIFICATIONS_OUTBOX],
+                [outbox_entry(notification) for notification in write.notifications],
+            ),
+        ]
+        if write.events:
+            last = write.events[-1]
+            # The seq guard keeps a late retry of an older step from moving the ticket back.
+            writes.append(
+                self._db[collections.TICKETS].update_one(
+                    {"_id": last.ticket_id, "last_event_seq": {"$lt": last.seq}},
+                    {
+                        "$set": {
+                            **restore_dates(write.projection),
+                            "last_event_seq": last.seq,
+                            "workflow.started": True,
+                        }
+                    },
+                )
+            )
+        await asyncio.gather(*writes)
 
     @activity.defn
     async def notify(self, notification: Notification) -> None:
         """Hand an event to notification delivery: the outbox, keyed so a retry is a no-op."""
         with contextlib.suppress(DuplicateKeyError):
-            await self._db[collections.NOTIFICATIONS_OUTBOX].insert_one(
-                {
-                    "_id": notification.key,
-                    **notification.model_dump(mode="python", exclude={"key"}),
-                    "delivered_at": None,
-                }
-            )
+            await self._db[collections.NOTIFICATIONS_OUTBOX].insert_one(outbox_entry(notification))
 
     @activity.defn
     async def assign_agent(self, query: AgentQuery) -> AgentRef | None:
@@ -380,7 +390,7 @@ class TicketActivities:
         return [
             self.load_config,
             self.record_event,
-            self.record_events,
+            self.record_step,
             self.customer_history,
             self.notify,
             self.assign_agent,

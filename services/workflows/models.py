@@ -20,12 +20,13 @@ class ProjectionWrite(BaseModel):
     projection: dict[str, Any]
 
 
-class EventsWrite(BaseModel):
-    """Transitions recorded together (one step of the ticket) and the projection after the
-    last of them."""
+class StepWrite(BaseModel):
+    """What one step of a ticket wrote: its transitions, the projection after the last of
+    them, and the notifications it hands to notify (through the outbox)."""
 
     events: list[TicketEvent]
     projection: dict[str, Any]
+    notifications: list[Notification] = Field(default_factory=list)
 
 
 class AgentQuery(BaseModel):

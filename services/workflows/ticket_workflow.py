@@ -29,11 +29,11 @@ with workflow.unsafe.imports_passed_through():
         CustomerHistory,
         CustomerHistoryQuery,
         DuplicateQuery,
-        EventsWrite,
         Notification,
         OperationLogEntry,
         ProjectionWrite,
         RepeatQuery,
+        StepWrite,
     )
     from services.workflows.projection import ticket_projection
     from shared.desk_config import AssignmentStrategy, DeskConfig
@@ -48,8 +48,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from shared.notifications import (
         ACCEPT_NOTIFICATION,
-        ACCEPT_NOTIFICATIONS,
-        NotificationBatch,
         TicketFace,
         notify_task_queue,
     )
@@ -113,12 +111,14 @@ NOTIFY_RETRY = RetryPolicy(
 )
 # G1: a new ticket gets an automatic reply linking the FAQ articles that answer it.
 AUTO_ANSWER_PATCH = "ticket-auto-answer-v1"
-# A step's transitions are written together (one insert of its events, one write of the
-# projection) and its notifications handed over in one activity: a new ticket cost 4 to 6
-# MongoDB writes and 2 to 3 notify activities (each an activity task and a workflow task
-# more), now 2 writes and 1 activity. Implies the four patches above, so a new ticket
-# records one patch marker (and one search attribute upsert) instead of five.
-BATCHED_PATCH = "ticket-batched-steps-v1"
+# A step of the ticket (its first steps when filed, an update, the timers that fell due)
+# is written at once when it ends: one insert of its events, one write of the projection,
+# one insert of its notifications into the outbox notify drains, together in one local
+# activity. A new ticket cost 4 to 6 MongoDB writes and 2 to 3 activities on notify's
+# task queue; each such activity cost the Temporal dev server 15 ms of CPU (as much as
+# starting the workflow) and the worker one more workflow task. Implies the four patches
+# above, so a new ticket records one patch marker (and one search attribute upsert), not five.
+STEPS_PATCH = "ticket-steps-v1"
 # Best effort: a knowledge service that does not answer costs a new ticket a few seconds at
 # most, never its assignment or its clocks.
 AUTO_ANSWER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3)
@@ -162,7 +162,7 @@ class TicketWorkflow:
 
     @workflow.run
     async def run(self, start: TicketStart) -> TicketState:
-        self._batched = workflow.patched(BATCHED_PATCH)
+        self._batched = workflow.patched(STEPS_PATCH)
         if self._batched:
             self._local_activities = self._notify_service = True
         else:
@@ -1015,26 +1015,17 @@ class TicketWorkflow:
                     await self._flush()
 
     async def _flush(self) -> None:
-        """Write the transitions recorded since the last flush with the projection after
-        them, and hand their notifications over (batched runs only; else nothing waits)."""
-        if self._pending_events:
-            events, self._pending_events = self._pending_events, []
-            projection = ticket_projection(self._state, workflow.now())
-            await self._activity(
-                TicketActivities.record_events, EventsWrite(events=events, projection=projection)
-            )
-        if self._pending_notifications:
-            batch, self._pending_notifications = self._pending_notifications, []
-            self._notifications = [handle for handle in self._notifications if not handle.done()]
-            self._notifications.append(
-                workflow.start_activity(
-                    ACCEPT_NOTIFICATIONS,
-                    NotificationBatch(notifications=batch),
-                    task_queue=notify_task_queue(workflow.info().task_queue),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=NOTIFY_RETRY,
-                )
-            )
+        """Write the transitions and notifications of the step so far, with the projection
+        after them (batched runs only; in earlier ones nothing waits here)."""
+        if not self._pending_events and not self._pending_notifications:
+            return
+        write = StepWrite(
+            events=self._pending_events,
+            projection=ticket_projection(self._state, workflow.now()),
+            notifications=self._pending_notifications,
+        )
+        self._pending_events, self._pending_notifications = [], []
+        await self._activity(TicketActivities.record_step, write)
 
     async def _settle(self) -> None:
         """Let every running update finish and every notification be handed over, so that
