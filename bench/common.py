@@ -5,7 +5,6 @@ import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.servers import ProcessSpec, free_port, http_probe, start_all, stop_all
-from devstack.stack import servers_on_free_ports, worker_probe
+from devstack.servers import free_port, start_all, stop_all
+from devstack.stack import servers_on_free_ports, services, settings_environment
 from shared.auth import Principal, issue_token
 from shared.clock import utcnow
 from shared.enums import Role
@@ -53,7 +52,7 @@ class Stack:
 
 @asynccontextmanager
 async def private_stack(
-    *, services: bool = True, extra_env: dict[str, str] | None = None
+    *, with_services: bool = True, extra_env: dict[str, str] | None = None
 ) -> AsyncIterator[Stack]:
     """Embedded servers (and the help desk's processes, with `extra_env` added to their
     environment) on free ports in a temp dir."""
@@ -74,23 +73,8 @@ async def private_stack(
         }
         settings = Settings.model_validate(values)
         # the child processes read the same settings from their environment
-        env = {key.upper(): str(value) for key, value in values.items()} | (extra_env or {})
-        apps: list[ProcessSpec] = []
-        if services:
-            apps = [
-                ProcessSpec(
-                    name="worker",
-                    argv=[sys.executable, "-m", "services.workflows.worker"],
-                    port=None,
-                    probe=worker_probe(settings),
-                    env=env,
-                ),
-                _service("intake", "services.intake.main:create_app", intake_port, env),
-                # As in production: the worker asks knowledge for automatic answers and
-                # hands every event to notify's worker.
-                _service("knowledge", "services.knowledge.main:create_app", knowledge_port, env),
-                _service("notify", "services.notify.main:create_app", notify_port, env),
-            ]
+        env = settings_environment(values) | (extra_env or {})
+        apps = services(settings, env) if with_services else []
         processes = await start_all(servers, var / "log", REPO_ROOT)
         try:
             processes += await start_all(apps, var / "log", REPO_ROOT)
@@ -192,6 +176,29 @@ async def run_load(
     return LoadResult(count=count, seconds=time.perf_counter() - started, latencies_ms=latencies)
 
 
+async def run_for(
+    operation: Callable[[int], Awaitable[object]], *, seconds: float, concurrency: int
+) -> LoadResult:
+    """Run `operation(0)`, `operation(1)`, ... `concurrency` at a time until `seconds` have
+    passed (bounded: no operation starts after that)."""
+    latencies: list[float] = []
+    counter = iter(range(10**9))
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def lane() -> None:
+        while time.perf_counter() < deadline:
+            index = next(counter)
+            begin = time.perf_counter()
+            await operation(index)
+            latencies.append((time.perf_counter() - begin) * 1000)
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return LoadResult(
+        count=len(latencies), seconds=time.perf_counter() - started, latencies_ms=latencies
+    )
+
+
 def percentiles(values: list[float], digits: int = 1) -> dict[str, float]:
     """p50, p90, p99 and max of `values`."""
     ordered = sorted(values)
@@ -218,17 +225,3 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
-
-
-def _service(name: str, factory: str, port: int, env: dict[str, str]) -> ProcessSpec:
-    """One of the help desk's HTTP services under uvicorn, ready once `/readyz` says so."""
-    return ProcessSpec(
-        name=name,
-        argv=[
-            *(sys.executable, "-m", "uvicorn", "--factory", factory),
-            *("--port", str(port), "--log-level", "warning"),
-        ],
-        port=port,
-        probe=http_probe(f"http://127.0.0.1:{port}/readyz"),
-        env=env,
-    )

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS, private_stack, run_load, write_result
-from bench.filing import FILING_ENV, Filer, api_client, prepare_desk
+from bench.filing import FILING_ENV, Filer, intake_client, prepare_desk
 from shared import collections
 from shared.mongo import create_mongo_client, get_database
 
@@ -118,7 +118,7 @@ async def main() -> dict[str, object]:
             await wait_quiet(directory, db)
             before = read_tallies(directory)
             started = time.perf_counter()
-            async with api_client(stack.settings, key, CONCURRENCY) as http:
+            async with intake_client(stack.settings, {"X-API-Key": key}, CONCURRENCY) as http:
                 filer = Filer(http=http, tag="ops", ids=[])
                 await run_load(filer.file, count=COUNT, concurrency=CONCURRENCY)
             await wait_quiet(directory, db)

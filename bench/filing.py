@@ -71,10 +71,13 @@ class Filer:
         self.ids.append(response.json()["id"])
 
 
-def api_client(settings: Settings, key: str, concurrency: int) -> httpx.AsyncClient:
+def intake_client(
+    settings: Settings, headers: dict[str, str], concurrency: int
+) -> httpx.AsyncClient:
+    """An HTTP client of intake sending `headers` (an API key, a token) with each request."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     return httpx.AsyncClient(
-        base_url=settings.intake_url, headers={"X-API-Key": key}, limits=limits, timeout=60
+        base_url=settings.intake_url, headers=headers, limits=limits, timeout=60
     )
 
 

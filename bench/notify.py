@@ -667,7 +667,7 @@ async def measure(bench: Bench, meter: CpuMeter) -> dict[str, object]:
 async def main() -> dict[str, object]:
     begun = time.monotonic()
     load_at_start = os.getloadavg()
-    async with private_stack(services=False) as stack:
+    async with private_stack(with_services=False) as stack:
         queue = f"bench-notify-{uuid.uuid4().hex[:8]}"
         sink_port, notify_port = free_port(), free_port()
         own = {

@@ -291,7 +291,7 @@ async def measure(settings: Settings) -> dict[str, object]:
 async def main() -> dict[str, object]:
     assert ORDER.count("B") == ORDER.count("S") == ROUNDS
     begun = time.monotonic()
-    async with private_stack(services=False) as stack:
+    async with private_stack(with_services=False) as stack:
         port = free_port()
         own = {
             "knowledge_url": f"http://127.0.0.1:{port}",

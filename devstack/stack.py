@@ -2,6 +2,7 @@
 the URLs the services connect to are the ports the embedded servers listen on)."""
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -86,7 +87,7 @@ def embedded_servers(settings: DevstackSettings) -> list[ProcessSpec]:
     return specs
 
 
-def _uvicorn(name: str, factory: str, url: str) -> ProcessSpec:
+def _uvicorn(name: str, factory: str, url: str, env: Mapping[str, str]) -> ProcessSpec:
     _, port = _url_port(url)
     return ProcessSpec(
         name=name,
@@ -103,6 +104,7 @@ def _uvicorn(name: str, factory: str, url: str) -> ProcessSpec:
         ],
         port=port,
         probe=http_probe(f"{url}/readyz"),
+        env=env,
     )
 
 
@@ -125,19 +127,27 @@ def worker_probe(settings: Settings) -> Probe:
     return probe
 
 
-def services(settings: DevstackSettings) -> list[ProcessSpec]:
-    """The help desk's own processes."""
+def services(settings: Settings, env: Mapping[str, str] | None = None) -> list[ProcessSpec]:
+    """The help desk's own processes, with `env` added to their environment (the settings
+    of a stack other than the default one)."""
+    env = env or {}
     return [
         ProcessSpec(
             name="worker",
             argv=[sys.executable, "-m", "services.workflows.worker"],
             port=None,
             probe=worker_probe(settings),
+            env=env,
         ),
-        _uvicorn("intake", "services.intake.main:create_app", settings.intake_url),
-        _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url),
-        _uvicorn("notify", "services.notify.main:create_app", settings.notify_url),
+        _uvicorn("intake", "services.intake.main:create_app", settings.intake_url, env),
+        _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url, env),
+        _uvicorn("notify", "services.notify.main:create_app", settings.notify_url, env),
     ]
+
+
+def settings_environment(values: Mapping[str, object]) -> dict[str, str]:
+    """Settings as the environment variables a process reads them from."""
+    return {key.upper(): str(value) for key, value in values.items()}
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI
-from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi import Depends, FastAPI, Request
 
-from shared.db_commands import step, tally_from_env, tally_written
+from shared.db_commands import name_step, step, tally_from_env, tally_written
 from shared.errors import install_error_handlers
 from shared.health import ReadinessCheck, health_router
 from shared.mongo import Database, create_mongo_client, get_database, ping
@@ -26,33 +24,25 @@ log = logging.getLogger("helpdesk")
 
 def service_app(*, title: str, description: str, lifespan: Lifespan) -> FastAPI:
     """A FastAPI app with the shared error envelope and `/healthz` + `/readyz`."""
-    app = FastAPI(title=title, version=VERSION, description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=VERSION,
+        description=description,
+        lifespan=lifespan,
+        dependencies=[Depends(_step_of_route)],
+    )
     install_error_handlers(app)
     app.include_router(health_router())
-    app.add_middleware(StepByRoute)
     return app
 
 
-class StepByRoute:
-    """While the MongoDB command tally is on, every command a request sends counts for its
-    route (`POST /v1/tickets/{ticket_id}/claim`)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        application = scope.get("app")
-        tallied = getattr(getattr(application, "state", None), "db_tally", None) is not None
-        if scope["type"] != "http" or not tallied:
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        for route in application.router.routes:  # type: ignore[union-attr]
-            if route.matches(scope)[0] is Match.FULL:
-                path = getattr(route, "path", path)
-                break
-        with step(f"{scope['method']} {path}"):
-            await self.app(scope, receive, send)
+async def _step_of_route(request: Request) -> None:
+    """While the MongoDB command tally is on, the commands of a request (its audit entry
+    included) count for its route, e.g. `POST /v1/tickets/{ticket_id}/actions/claim`. A
+    dependency, so the route is known; it runs in the request's own task."""
+    if getattr(request.app.state, "db_tally", None) is not None:
+        route = request.scope.get("route")
+        name_step(f"{request.method} {getattr(route, 'path', request.url.path)}")
 
 
 @asynccontextmanager
@@ -77,8 +67,9 @@ async def base_state(
 
 async def create_indexes(db: Database, setups: Sequence[IndexSetup]) -> None:
     """Run every index setup (each is idempotent)."""
-    for setup in setups:
-        await setup(db=db)
+    with step("startup"):
+        for setup in setups:
+            await setup(db=db)
 
 
 async def create_indexes_before_serving(

@@ -45,6 +45,11 @@ def step(name: str) -> Iterator[None]:
         _step.reset(token)
 
 
+def name_step(name: str) -> None:
+    """From here on, the current task's commands count for the step `name`."""
+    _step.set(name)
+
+
 def step_context(name: str) -> contextvars.Context:
     """A copy of the current context in which commands count for the step `name`, for a
     background task (`asyncio.create_task(..., context=step_context("syncer"))`)."""

@@ -19,6 +19,8 @@ from shared.enums import (
 from shared.sla import SlaClock
 
 TICKET_WORKFLOW = "TicketWorkflow"
+# The `counters` document that allocates ticket numbers (dense: every ticket has one).
+TICKET_NUMBER_COUNTER = "ticket_number"
 STATE_QUERY = "state"
 
 

@@ -14,7 +14,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from services.intake.tickets.models import TicketCreate
-from services.intake.tickets.service import insert_ticket, new_ticket_document, ticket_start
+from services.intake.tickets.service import (
+    insert_ticket,
+    new_ticket_document,
+    next_ticket_number,
+    ticket_start,
+)
 from services.workflows.activities import ensure_indexes
 from services.workflows.worker import build_worker
 from shared import collections
@@ -96,7 +101,7 @@ class Desk:
         now = await self.env.get_current_time()
         document = new_ticket_document(
             ticket_id=uuid.uuid4().hex[:24],
-            number=int(uuid.uuid4().int % 1_000_000),
+            number=await next_ticket_number(db=self.db),
             data=body,
             submitter={"id": customer.id, "name": customer.name, "email": None},
             policy=DEFAULT_SLA_POLICY,

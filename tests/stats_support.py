@@ -12,7 +12,7 @@ from services.workflows.activities import TicketActivities
 from services.workflows.models import ProjectionWrite
 from shared import collections
 from shared.mongo import Database
-from shared.tickets import Actor, TicketEvent
+from shared.tickets import TICKET_NUMBER_COUNTER, Actor, TicketEvent
 
 
 @dataclass
@@ -85,8 +85,12 @@ async def record(db: Database, event: TicketEvent) -> None:
 
 
 async def write_histories(db: Database, histories: list[History]) -> None:
-    """Store each ticket, then its events through the workflow's event writer."""
+    """Store each ticket (its number allocated as intake allocates it), then its events
+    through the workflow's event writer."""
     for history in histories:
+        await db[collections.COUNTERS].update_one(
+            {"_id": TICKET_NUMBER_COUNTER}, {"$max": {"value": history.number}}, upsert=True
+        )
         await db[collections.TICKETS].insert_one(
             {
                 "_id": history.ticket_id,

@@ -19,6 +19,7 @@ from services.stats.packs import ensure_indexes as ensure_pack_indexes
 from services.stats.terms import title_terms
 from shared import collections
 from shared.mongo import Database, Document
+from shared.tickets import TICKET_NUMBER_COUNTER
 
 STATE_ID = "ticket_stats"
 OVERLAP = timedelta(minutes=5)
@@ -80,30 +81,42 @@ async def refresh_ticket_stats(
 async def _rebuild_all(
     db: Database, state: Document, now: datetime, max_tickets: int
 ) -> RefreshOutcome:
-    """Every ticket in `_id` order, resumable: the first refresh, or one of an installation
-    whose events predate `recorded_at`."""
+    """Every ticket in number order, resumable: the first refresh, or one of an installation
+    whose events predate `recorded_at`.
+
+    Paged by ranges of ticket numbers (dense, indexed, and every ticket has one): a page
+    read by `_id` after the last one scanned every ticket on SecantusDB, which serves no
+    range of `_id`, so a rebuild of 50,000 tickets read the collection a hundred times."""
     states = db[collections.STATS_STATE]
     started = state.get("rebuild_started_at") or now
-    after = state.get("rebuild_after")
+    after = int(state.get("rebuild_after_number", 0))
+    counter = await db[collections.COUNTERS].find_one({"_id": TICKET_NUMBER_COUNTER}) or {}
+    last_number = int(counter.get("value", 0))
     # The days to pack at the end, kept with the progress so a restart loses none.
     days = {date.fromisoformat(day) for day in state.get("rebuild_days", [])}
     done = 0
     while done < max_tickets:
-        query = {"_id": {"$gt": after}} if after is not None else {}
-        page = db[collections.TICKETS].find(query, projection={"_id": 1}).sort("_id", ASCENDING)
-        ids = [str(ticket["_id"]) async for ticket in page.limit(min(BATCH, max_tickets - done))]
-        if not ids:
+        if after >= last_number:
             await rebuild_days(db=db, days=days)
             # Events recorded since the rebuild began are read again by the next refresh.
             await states.replace_one({"_id": STATE_ID}, {"watermark": started}, upsert=True)
             return RefreshOutcome(tickets=done, caught_up=True)
+        upper = min(after + BATCH, last_number)
+        page = db[collections.TICKETS].find(
+            {"number": {"$gt": after, "$lte": upper}}, projection={"_id": 1, "number": 1}
+        )
+        tickets = sorted([ticket async for ticket in page], key=lambda ticket: ticket["number"])
+        if len(tickets) > max_tickets - done:  # the rest of the range is the next page's
+            tickets = tickets[: max_tickets - done]
+            upper = int(tickets[-1]["number"])
+        ids = [str(ticket["_id"]) for ticket in tickets]
         for facts in await _recompute(db, ids):
             days |= days_touched(facts)
-        done, after = done + len(ids), ids[-1]
+        done, after = done + len(ids), upper
         progress = {
             "watermark": None,
             "rebuild_started_at": started,
-            "rebuild_after": after,
+            "rebuild_after_number": after,
             "rebuild_days": sorted(day.isoformat() for day in days),
         }
         await states.replace_one({"_id": STATE_ID}, progress, upsert=True)

@@ -14,7 +14,7 @@ from services.stats.schedule import ensure_refresh_schedule
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
 from services.workflows.ticket_workflow import TicketWorkflow
-from shared.db_commands import tally_from_env, tally_written
+from shared.db_commands import step, tally_from_env, tally_written
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings
 from shared.temporal import connect_temporal
@@ -62,7 +62,8 @@ async def main() -> None:
     tally = tally_from_env()
     mongo = create_mongo_client(settings, [tally] if tally else [])
     db = get_database(mongo, settings)
-    await ensure_indexes(db)
+    with step("startup"):
+        await ensure_indexes(db)
     client = await connect_temporal(settings)
     knowledge = KnowledgeSuggestions.from_settings(settings)
     worker = build_worker(

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from bson import ObjectId
-from gridfs import AsyncGridFSBucket
+from bson import Binary, ObjectId
+from gridfs import DEFAULT_CHUNK_SIZE, AsyncGridFSBucket
 from pymongo import ASCENDING
 
 from services.intake.attachments.sniff import sniff_content_type
@@ -27,6 +27,10 @@ def _files(db: Database) -> Collection:
     return db[f"{collections.ATTACHMENTS_BUCKET}.files"]
 
 
+def _chunks(db: Database) -> Collection:
+    return db[f"{collections.ATTACHMENTS_BUCKET}.chunks"]
+
+
 def _object_id(attachment_id: str) -> ObjectId | None:
     return ObjectId(attachment_id) if ObjectId.is_valid(attachment_id) else None
 
@@ -36,7 +40,10 @@ def not_found(attachment_id: str) -> ApiError:
 
 
 async def ensure_indexes(*, db: Database) -> None:
-    """Index of the attachments of a ticket (idempotent); GridFS makes its own on first use."""
+    """The indexes GridFS reads by (uploads do not create them: see `store_attachment`) and
+    that of the attachments of a ticket (idempotent)."""
+    await _files(db).create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+    await _chunks(db).create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
     await _files(db).create_index([("metadata.ticket_id", ASCENDING)], name="ticket_id")
 
 
@@ -75,7 +82,29 @@ async def store_attachment(
         "created_at": now,
         "ticket_id": None,
     }
-    file_id = await _bucket(db).upload_from_stream(filename, content, metadata=metadata)
+    # Written in GridFS's format, as its upload would (chunks, then the file document that
+    # makes them a file), but not by it: before every upload PyMongo's GridFS asks each of
+    # its collections for any one document, to create its indexes on first use, and
+    # SecantusDB reads a whole collection for a filter-less query, so each upload read
+    # every stored chunk. The bucket reads them back (`read_content`).
+    file_id = ObjectId()
+    size = DEFAULT_CHUNK_SIZE
+    await _chunks(db).insert_many(
+        [
+            {"files_id": file_id, "n": n, "data": Binary(content[start : start + size])}
+            for n, start in enumerate(range(0, len(content), size))
+        ]
+    )
+    await _files(db).insert_one(
+        {
+            "_id": file_id,
+            "length": len(content),
+            "chunkSize": size,
+            "uploadDate": now,
+            "filename": filename,
+            "metadata": metadata,
+        }
+    )
     return {"_id": file_id, "metadata": metadata}
 
 

@@ -16,9 +16,8 @@ from shared.enums import CATEGORIES_BY_TYPE, Priority, SlaState, StandardGroup, 
 from shared.errors import ApiError
 from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
 from shared.sla import SlaPolicy, due_at
-from shared.tickets import Actor, TicketStart, ticket_workflow_id
+from shared.tickets import TICKET_NUMBER_COUNTER, Actor, TicketStart, ticket_workflow_id
 
-TICKET_NUMBER_COUNTER = "ticket_number"
 TicketId = Annotated[str, Path(min_length=1, max_length=64)]
 
 

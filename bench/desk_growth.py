@@ -1,0 +1,204 @@
+"""`desk_growth`: whether the desk stays fast as it fills.
+
+Tickets are filed through an API key at 20 at a time, each for a new customer, for
+STAGE_SECONDS at each of: an empty desk, 10,000 and 50,000 existing tickets and customers
+(closed tickets of the past year with their histories, conversations, notifications,
+deliveries, inbox items and audit entries, written by `devstack/desk_data.py`, plus
+OPEN_TICKETS open ones filed through the API). Every other ticket asks what an FAQ article
+answers, so it gets an automatic reply; the agents have no cap on their tickets, so each
+is assigned (a queue would retry assignment every few minutes and weigh on later stages).
+
+Throughput counts tickets settled (assigned, automatic answer decided, every notification
+accepted and every delivery sent), deferred work included: the tickets filed in a stage
+divided by the time from its first filing until the last of them settled. Per stage:
+settled tickets/s, p50/p99 of filing, CPU seconds per settled ticket of each process (from
+/proc, over the same time), resident memory of each process after the stage.
+
+Baseline in the same run, before each stage on the same servers: as in `intake`, a
+journaled insert of a ticket-sized document plus the start of an empty workflow, at the
+same concurrency for BASELINE_SECONDS (what MongoDB and Temporal themselves sustain with
+as much in them).
+
+Between stages the tickets the stage filed are closed (all but OPEN_TICKETS), so each stage
+starts from a desk with a few hundred open tickets.
+
+Goals: settled throughput at 50,000 >= 0.9 x the empty desk's; CPU per settled ticket
+<= 60 ms for all processes together; filing p99 <= 1 s; all processes together <= 800 MiB
+resident at 50,000 tickets.
+"""
+
+import os
+import time
+import uuid
+from typing import Any
+
+from temporalio.worker import Worker
+
+from bench.common import (
+    LoadResult,
+    Stack,
+    bearer,
+    private_stack,
+    run_for,
+    run_load,
+    write_result,
+)
+from bench.filing import FILING_ENV, Filer, intake_client, prepare_desk, ticket_body, wait_settled
+from bench.workflows import EmptyWorkflow
+from devstack.desk_data import fill_desk
+from services.intake.tickets.models import TicketCreate
+from services.intake.tickets.service import new_ticket_document
+from shared import collections
+from shared.auth import Principal
+from shared.clock import utcnow
+from shared.enums import Role
+from shared.mongo import Database, create_mongo_client, get_database
+from shared.sla import DEFAULT_SLA_POLICY
+from shared.temporal import connect_temporal
+
+STAGES = tuple(int(n) for n in os.environ.get("DESK_GROWTH_STAGES", "0,10000,50000").split(","))
+STAGE_SECONDS = float(os.environ.get("DESK_GROWTH_SECONDS", "180"))
+BASELINE_SECONDS = 30.0
+OPEN_TICKETS = 300
+CONCURRENCY = 20
+SETTLE_LIMIT_SECONDS = 1200
+GOALS = {
+    "settled_ratio_at_50000": 0.9,
+    "cpu_ms_per_settled_ticket": 60.0,
+    "filing_p99_ms": 1000.0,
+    "resident_mib_at_50000": 800.0,
+}
+
+
+def _per_ticket_ms(
+    before: dict[str, float], after: dict[str, float], count: int
+) -> dict[str, float]:
+    return {name: round((after[name] - before[name]) / count * 1000, 1) for name in before}
+
+
+async def baseline_round(stack: Stack, db: Database, stage: int) -> dict[str, Any]:
+    """A journaled insert of a ticket-sized document plus an empty workflow's start."""
+    temporal = await connect_temporal(stack.settings)
+    queue = f"bench-empty-{uuid.uuid4().hex[:8]}"
+    scratch = db["bench_baseline_tickets"]
+    body = TicketCreate.model_validate(
+        {k: v for k, v in ticket_body(0, "b").items() if k != "customer"}
+    )
+
+    async def raw(index: int) -> None:
+        document = new_ticket_document(
+            ticket_id=f"baseline-{stage}-{index}",
+            number=index,
+            data=body,
+            submitter={"id": f"baseline-{index}", "name": "Baseline", "email": None},
+            policy=DEFAULT_SLA_POLICY,
+            now=utcnow(),
+        )
+        await scratch.insert_one(document)
+        await temporal.start_workflow(
+            EmptyWorkflow.run, id=f"bench-empty-{stage}-{index}", task_queue=queue
+        )
+
+    before = stack.cpu_all()
+    async with Worker(temporal, task_queue=queue, workflows=[EmptyWorkflow]):
+        load = await run_for(raw, seconds=BASELINE_SECONDS, concurrency=CONCURRENCY)
+    summary = load.summary()
+    return {
+        "name": "MongoDB insert_one (journaled) + start_workflow of an empty workflow",
+        "per_second": summary["per_second"],
+        "latency_ms_p50": summary["latency_ms_p50"],
+        "latency_ms_p99": summary["latency_ms_p99"],
+        "servers_cpu_ms_per_item": {
+            name: ms
+            for name, ms in _per_ticket_ms(before, stack.cpu_all(), load.count).items()
+            if name in ("mongodb", "temporal")
+        },
+    }
+
+
+async def filing_stage(stack: Stack, db: Database, key: str, stage: int) -> dict[str, Any]:
+    """File for STAGE_SECONDS; the figures once every filed ticket has settled."""
+    before, started = stack.cpu_all(), time.perf_counter()
+    async with intake_client(stack.settings, {"X-API-Key": key}, CONCURRENCY) as http:
+        filer = Filer(http=http, tag=f"g{stage}", ids=[])
+        load: LoadResult = await run_for(filer.file, seconds=STAGE_SECONDS, concurrency=CONCURRENCY)
+    settled_at = await wait_settled(db, filer.ids, limit=SETTLE_LIMIT_SECONDS)
+    cpu = _per_ticket_ms(before, stack.cpu_all(), len(filer.ids))
+    summary = load.summary()
+    figures = {
+        "tickets": len(filer.ids),
+        "filing_per_second": summary["per_second"],
+        "filing_ms_p50": summary["latency_ms_p50"],
+        "filing_ms_p99": summary["latency_ms_p99"],
+        "settled_per_second": round(len(filer.ids) / (settled_at - started), 1),
+        "seconds_until_settled": round(settled_at - started, 1),
+        "cpu_ms_per_settled_ticket": {**cpu, "all": round(sum(cpu.values()), 1)},
+        "resident_mib": {**stack.rss_all(), "all": round(sum(stack.rss_all().values()), 1)},
+    }
+    figures["_ids"] = filer.ids
+    return figures
+
+
+async def close_all_but(stack: Stack, db: Database, ids: list[str], keep: int) -> None:
+    """Close the tickets a stage filed (all but `keep` of them), as an agent would."""
+    admin = await db[collections.USERS].find_one({"role": "admin"})
+    assert admin is not None
+    headers = bearer(
+        stack.settings,
+        Principal(id=str(admin["_id"]), role=Role.ADMIN, name="admin", email=admin["email"]),
+    )
+    closing = ids[keep:]
+    async with intake_client(stack.settings, headers, CONCURRENCY) as http:
+
+        async def close(index: int) -> None:
+            response = await http.post(
+                f"/v1/tickets/{closing[index]}/actions/close",
+                json={"reason": "no_action"},
+            )
+            response.raise_for_status()
+
+        await run_load(close, count=len(closing), concurrency=CONCURRENCY)
+
+
+async def main() -> dict[str, object]:
+    stages: list[dict[str, Any]] = []
+    async with private_stack(extra_env=FILING_ENV) as stack:
+        mongo = create_mongo_client(stack.settings)
+        db = get_database(mongo, stack.settings)
+        key = await prepare_desk(db, stack.settings)
+        await db[collections.USERS].update_many(
+            {"role": {"$ne": "customer"}}, {"$set": {"capacity": 0}}
+        )
+        existing = 0
+        for stage in STAGES:
+            if stage > existing:
+                await fill_desk(db, tickets=stage - existing)
+                existing = stage
+            baseline = await baseline_round(stack, db, stage)
+            subject = await filing_stage(stack, db, key, stage)
+            ids = subject.pop("_ids")
+            await close_all_but(stack, db, ids, OPEN_TICKETS)
+            stages.append({"existing_tickets": stage, "subject": subject, "baseline": baseline})
+            print(f"stage {stage}: {subject} baseline {baseline}", flush=True)
+        await mongo.close()
+
+    first, last = stages[0]["subject"], stages[-1]["subject"]
+    ratio = round(last["settled_per_second"] / first["settled_per_second"], 3)
+    worst_cpu = max(s["subject"]["cpu_ms_per_settled_ticket"]["all"] for s in stages)
+    worst_p99 = max(s["subject"]["filing_ms_p99"] for s in stages)
+    figures: dict[str, object] = {
+        "description": __doc__.strip() if __doc__ else "",
+        "concurrency": CONCURRENCY,
+        "stage_seconds": STAGE_SECONDS,
+        "stages": stages,
+        "settled_ratio_last_to_empty": ratio,
+        "goals": GOALS,
+        "goals_met": {
+            "settled_ratio_at_50000": ratio >= GOALS["settled_ratio_at_50000"],
+            "cpu_ms_per_settled_ticket": worst_cpu <= GOALS["cpu_ms_per_settled_ticket"],
+            "filing_p99_ms": worst_p99 <= GOALS["filing_p99_ms"],
+            "resident_mib_at_50000": last["resident_mib"]["all"] <= GOALS["resident_mib_at_50000"],
+        },
+    }
+    write_result("desk_growth", figures)
+    return figures
