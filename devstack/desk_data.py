@@ -275,13 +275,16 @@ async def fill_desk(
     agents = _agents_of(staff)
     counter = await db[collections.COUNTERS].find_one({"_id": TICKET_NUMBER_COUNTER}) or {}
     first = int(counter.get("value", 0)) + 1
+    year = timedelta(days=365)
     for start in range(0, tickets, BATCH):
         count = min(BATCH, tickets - start)
         customers = list(_customers(first + start, count, now))
         await db[collections.USERS].insert_many(customers, ordered=False)
         written: dict[str, list[Document]] = {}
         for offset, customer in enumerate(customers):
-            created_at = now - timedelta(days=365) + timedelta(seconds=rng.randint(0, 360 * 86_400))
+            # Spread over the year, numbers following the time of filing as a desk's do.
+            share = (start + offset + rng.random()) / tickets
+            created_at = now - year + (year - timedelta(days=5)) * share
             documents = _one_ticket(
                 first + start + offset, customer, rng.choice(agents), created_at, rng
             )

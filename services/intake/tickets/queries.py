@@ -67,7 +67,8 @@ def _range(low: datetime | None, high: datetime | None) -> dict[str, datetime] |
 
 
 def filter_clauses(filters: TicketFilters) -> list[dict[str, Any]]:
-    """The MongoDB conditions the filters stand for (all must hold)."""
+    """The MongoDB conditions the filters stand for (all must hold); the text `q` is
+    matched on the candidates (`listing.text_matcher`): no index serves it."""
     clauses: list[dict[str, Any]] = []
     for path, values in (
         ("status", filters.status),
@@ -95,12 +96,6 @@ def filter_clauses(filters: TicketFilters) -> list[dict[str, Any]]:
         bounds = _range(low, high)
         if bounds:
             clauses.append({path: bounds})
-    if filters.q:
-        text = re.compile(re.escape(filters.q.strip()), re.IGNORECASE)
-        either: list[dict[str, Any]] = [{"title": text}, {"description": text}]
-        if number := TICKET_NUMBER.fullmatch(filters.q.strip()):
-            either.append({"number": int(number.group(1))})
-        clauses.append({"$or": either})
     return clauses
 
 
@@ -135,18 +130,3 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
     return value, ticket_id
-
-
-def after_cursor(path: str, direction: int, value: Any, ticket_id: str) -> dict[str, Any]:
-    """Tickets that come after (value, id) in the sort order; ties broken by id."""
-    beyond, tie = ("$gt", "$gt") if direction == 1 else ("$lt", "$lt")
-    if value is None:  # nulls sort first ascending, last descending
-        same = {path: None, "_id": {tie: ticket_id}}
-        return {"$or": [{path: {"$ne": None}}, same]} if direction == 1 else same
-    options: list[dict[str, Any]] = [
-        {path: {beyond: value}},
-        {path: value, "_id": {tie: ticket_id}},
-    ]
-    if direction == -1:
-        options.append({path: None})
-    return {"$or": options}

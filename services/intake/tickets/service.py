@@ -9,6 +9,7 @@ from fastapi import Path
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.tickets import listing
 from services.intake.tickets.models import TicketCreate
 from services.workflows.assignment import PRIORITY_RANK
 from shared import collections
@@ -248,22 +249,10 @@ async def find_by_idempotency_key(*, db: Database, key: str) -> Document | None:
 
 
 async def list_tickets(
-    *,
-    db: Database,
-    clauses: list[dict[str, Any]],
-    sort_path: str,
-    direction: int,
-    limit: int,
+    *, db: Database, conditions: listing.Conditions, page: listing.Page
 ) -> list[Document]:
-    """Up to `limit` tickets matching every clause, in the given order (ties by id)."""
-    query = {"$and": clauses} if clauses else {}
-    cursor = (
-        db[collections.TICKETS]
-        .find(query, projection={"workflow": 0, "idempotency": 0})
-        .sort([(sort_path, direction), ("_id", direction)])
-        .limit(limit)
-    )
-    return [document async for document in cursor]
+    """Up to `page.limit + 1` tickets satisfying the conditions, in the page's order."""
+    return await listing.read_page(db, conditions, page)
 
 
 async def get_history(*, db: Database, ticket_id: str) -> list[Document]:

@@ -13,7 +13,7 @@ from services.intake import audit
 from services.intake.attachments.service import check_attachments, link_attachments
 from services.intake.auth import service as auth_service
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
-from services.intake.tickets import access, lifecycle, messages, queries, reads, service
+from services.intake.tickets import access, lifecycle, listing, messages, queries, reads, service
 from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
 from shared.auth import Principal
 from shared.clock import utcnow
@@ -210,17 +210,13 @@ async def list_tickets(
         updated_to=updated_to,
         q=q,
     )
-    clauses = [access.ticket_scope(principal), *queries.filter_clauses(filters)]
+    conditions = listing.Conditions(matches=listing.text_matcher(q) if q else None)
+    for clause in (access.ticket_scope(principal), *queries.filter_clauses(filters)):
+        conditions.add(clause)
     path, direction = queries.sort_spec(sort)
-    if cursor:
-        value, after_id = queries.decode_cursor(cursor)
-        clauses.append(queries.after_cursor(path, direction, value, after_id))
+    after = queries.decode_cursor(cursor) if cursor else None
     documents = await service.list_tickets(
-        db=db,
-        clauses=[clause for clause in clauses if clause],
-        sort_path=path,
-        direction=direction,
-        limit=limit + 1,
+        db=db, conditions=conditions, page=listing.Page(path, direction, after, limit)
     )
     next_cursor = None
     if len(documents) > limit:
