@@ -34,6 +34,10 @@ def create_mongo_client(
         tz_aware=True,
         serverSelectionTimeoutMS=int(settings.readiness_timeout_seconds * 1000) * 5,
         connectTimeoutMS=5_000,
+        # The embedded server closes a connection idle for 300 s; a pooled one reused after
+        # that failed its next command ("connection closed"), which without retryable
+        # writes reached the caller. The pool drops idle connections well before.
+        maxIdleTimeMS=60_000,
         appname="helpdesk",
     )
 
