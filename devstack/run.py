@@ -1,8 +1,8 @@
 """`make run`: the whole help desk on embedded servers, until Ctrl-C.
 
 Starts MongoDB (SecantusDB), Temporal (dev server, SQLite), Meilisearch and an SMTP sink,
-then the worker, intake, knowledge and notify; seeds demo data once; prints where
-everything is. Data stays under var/ between runs.
+then the worker, intake, knowledge, notify and the web app's router; seeds demo data once;
+prints where everything is. Data stays under var/ between runs.
 """
 
 import asyncio
@@ -19,7 +19,7 @@ from devstack.servers import (
     start_all,
     stop_all,
 )
-from devstack.stack import DevstackSettings, embedded_servers, services
+from devstack.stack import DevstackSettings, embedded_servers, services, web_router
 from shared.mongo import create_mongo_client, get_database
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,9 @@ def banner(settings: DevstackSettings) -> str:
     )
     logins = "\n".join(f"    {email:<22} {role}" for email, role in demo_logins())
     return f"""
+  Customer portal {settings.web_url}/
+  Agent console   {settings.web_url}/console
+
   Intake API      {settings.intake_url}/docs
   Knowledge API   {settings.knowledge_url}/docs
   Notify API      {settings.notify_url}/docs
@@ -79,7 +82,7 @@ async def run(settings: DevstackSettings) -> int:
     var = settings.devstack_var_dir
     var.mkdir(parents=True, exist_ok=True)
     servers = embedded_servers(settings)
-    apps = services(settings)
+    apps = [*services(settings), web_router(settings)]
     check_ports_free(servers + apps)
 
     processes: list[RunningProcess] = []

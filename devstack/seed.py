@@ -38,7 +38,8 @@ async def _seed_orders(db: Database) -> None:
         customer = await db[collections.USERS].find_one({"email": order.pop("customer_email")})
         document = {
             **order,
-            "customer_id": customer["_id"] if customer else None,
+            # As tickets name their submitter: the account id as a string.
+            "customer_id": str(customer["_id"]) if customer else None,
             "placed_at": datetime.fromisoformat(order["placed_at"]),
         }
         await db[collections.ORDERS].update_one(

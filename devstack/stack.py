@@ -87,7 +87,9 @@ def embedded_servers(settings: DevstackSettings) -> list[ProcessSpec]:
     return specs
 
 
-def _uvicorn(name: str, factory: str, url: str, env: Mapping[str, str]) -> ProcessSpec:
+def _uvicorn(
+    name: str, factory: str, url: str, env: Mapping[str, str], probe_path: str = "/readyz"
+) -> ProcessSpec:
     _, port = _url_port(url)
     return ProcessSpec(
         name=name,
@@ -103,7 +105,7 @@ def _uvicorn(name: str, factory: str, url: str, env: Mapping[str, str]) -> Proce
             str(port),
         ],
         port=port,
-        probe=http_probe(f"{url}/readyz"),
+        probe=http_probe(f"{url}{probe_path}"),
         env=env,
     )
 
@@ -143,6 +145,14 @@ def services(settings: Settings, env: Mapping[str, str] | None = None) -> list[P
         _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url, env),
         _uvicorn("notify", "services.notify.main:create_app", settings.notify_url, env),
     ]
+
+
+def web_router(settings: Settings, env: Mapping[str, str] | None = None) -> ProcessSpec:
+    """The web app's one origin (services/router); up once it answers, built app or not
+    (`make run` builds it first)."""
+    return _uvicorn(
+        "router", "services.router.main:create_app", settings.web_url, env or {}, "/healthz"
+    )
 
 
 def settings_environment(values: Mapping[str, object]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Settings from environment variables, built at start-up by each process."""
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Self
 
 from pydantic import SecretStr, model_validator
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
     intake_url: str = "http://127.0.0.1:8000"
     knowledge_url: str = "http://127.0.0.1:8001"
     notify_url: str = "http://127.0.0.1:8002"
+    # The one origin of the web app: its files and the three services' /v1 APIs (in
+    # production an ingress routes it; in `make run`, services/router).
+    web_url: str = "http://127.0.0.1:8080"
+    # The built web app the router serves (`vite build` writes it).
+    web_dist_dir: Path = Path("web/dist")
     # Where a customer reads an FAQ article, `{id}` standing for the article (the portal's
     # page once there is one); unset: the knowledge API's own article URL.
     faq_article_url: str | None = None
@@ -76,6 +82,8 @@ class Settings(BaseSettings):
     # Signs the access tokens every service accepts (HS256).
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     access_token_minutes: int = 60
+    # The session cookie is sent only over HTTPS; set it wherever the web app is served so.
+    session_cookie_secure: bool = False
     # How long a service caches a staff account's role, groups and active flag, and an API
     # key (a key revoked through another intake process works for at most this long).
     staff_account_cache_seconds: float = 30.0
@@ -89,8 +97,10 @@ class Settings(BaseSettings):
     # Per caller (user, API key or, before login, client address): a token bucket.
     rate_limit_per_second: float = 20.0
     rate_limit_burst: int = 60
-    # Password attempts per e-mail address and client address per minute.
+    # Wrong passwords per minute for one account, and from one client address (an office
+    # behind one address logs in at once: only failures count).
     login_attempts_per_minute: int = 10
+    login_failures_per_address_per_minute: int = 30
 
     # Attachments (SPEC A2, F1).
     attachment_max_bytes: int = 10 * 1024 * 1024

@@ -73,7 +73,7 @@ async def test_demo_seed_runs_once_and_logins_work(db: Database, settings: Setti
 
     alice_seeded = await users.find_one({"email": "alice@example.com"})
     assert alice_seeded is not None
-    alices_orders = db[collections.ORDERS].find({"customer_id": alice_seeded["_id"]})
+    alices_orders = db[collections.ORDERS].find({"customer_id": str(alice_seeded["_id"])})
     assert len([order async for order in alices_orders]) == 2
     greeting = await db[collections.CANNED_RESPONSES].find_one({"_id": "greeting"})
     assert greeting is not None

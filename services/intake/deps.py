@@ -15,6 +15,7 @@ from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
 from shared.ratelimit import RateLimiter
+from shared.session import token_of_request
 
 
 async def get_temporal(request: Request) -> Client:
@@ -35,11 +36,12 @@ async def get_principal(
     token: Annotated[str | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
 ) -> Principal:
-    """The authenticated caller (bearer token or API key), within its rate limit."""
+    """The authenticated caller (bearer token, session cookie or API key), within its rate
+    limit."""
     if api_key:
         api_keys: auth_service.ApiKeys = request.app.state.api_keys
         principal = await api_keys.principal(db=db, key=api_key, now=utcnow())
-    elif token:
+    elif token := token_of_request(request, token, settings=settings):
         principal = read_token(token, settings=settings)
         if principal.is_staff:  # privileges come from the account as it is now
             accounts: auth_service.StaffAccounts = request.app.state.staff_accounts

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.intake import audit
+from services.intake import audit, orders
+from services.intake.admin.agents.directory import router as agents_directory_router
 from services.intake.admin.views import router as admin_router
 from services.intake.attachments import service as attachments_service
 from services.intake.attachments.views import router as attachments_router
@@ -22,6 +23,8 @@ from services.intake.tickets import lifecycle
 from services.intake.tickets import service as tickets_service
 from services.intake.tickets.actions import router as ticket_actions_router
 from services.intake.tickets.conversation import router as conversation_router
+from services.intake.tickets.feed import TicketFeed
+from services.intake.tickets.stream import router as ticket_stream_router
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
@@ -45,6 +48,7 @@ INDEXES = (
     audit.ensure_indexes,
     attachments_service.ensure_indexes,
     canned_service.ensure_indexes,
+    orders.ensure_indexes,
 )
 
 
@@ -85,6 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rate=resolved.login_attempts_per_minute / 60,
                 burst=resolved.login_attempts_per_minute,
             )
+            app.state.login_address_limiter = RateLimiter(
+                rate=resolved.login_failures_per_address_per_minute / 60,
+                burst=resolved.login_failures_per_address_per_minute,
+            )
             app.state.orders = MongoOrders(app.state.db)
             app.state.stats_packs = PackCache(resolved.stats_cache_entries)
             app.state.staff_accounts = auth_service.StaffAccounts(
@@ -100,15 +108,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             background = asyncio.create_task(
                 _prepare_and_sweep(app, stop, indexed=indexed), context=step_context("sweeper")
             )
+            app.state.ticket_feed = feed = TicketFeed(app.state.db)
+            feed_task = asyncio.create_task(feed.run(stop), context=step_context("ticket feed"))
             try:
                 yield
             finally:
                 # PyMongo's async API can swallow a cancellation that lands mid-operation;
                 # the stop event ends the loop all the same once that operation returns.
                 stop.set()
-                background.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await background
+                for task in (background, feed_task):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = service_app(
         title="Help desk — intake",
@@ -119,9 +130,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: a body over the cap is refused before anything reads it.
     app.add_middleware(BodyLimit, max_bytes=MAX_JSON_BODY_BYTES, exempt=("/v1/attachments",))
     app.include_router(auth_router)
+    app.include_router(ticket_stream_router)  # before /v1/tickets/{ticket_id}
     app.include_router(tickets_router)
     app.include_router(canned_router)
     app.include_router(admin_router)
+    app.include_router(agents_directory_router)
     app.include_router(attachments_router)
     app.include_router(conversation_router)
     app.include_router(ticket_actions_router)

@@ -3,14 +3,25 @@
 
 from typing import Any, Protocol
 
+from pymongo import ASCENDING
+
 from shared import collections
-from shared.mongo import Database
+from shared.mongo import Database, ensure_index
 
 
 class OrderLookup(Protocol):
     async def find_order(self, order_id: str) -> dict[str, Any] | None:
         """The order with this id as {id, customer_id, status, total, currency, items, …}."""
         ...
+
+    async def orders_of(self, customer_id: str, *, limit: int) -> list[dict[str, Any]]:
+        """The customer's latest orders, newest first (to pick one when filing)."""
+        ...
+
+
+async def ensure_indexes(*, db: Database) -> None:
+    """The index the customer's order list reads by (idempotent)."""
+    await ensure_index(db[collections.ORDERS], [("customer_id", ASCENDING)], name="customer_id")
 
 
 class MongoOrders:
@@ -24,3 +35,10 @@ class MongoOrders:
         if document is None:
             return None
         return {"id": document.pop("_id"), **document}
+
+    async def orders_of(self, customer_id: str, *, limit: int) -> list[dict[str, Any]]:
+        cursor = self._db[collections.ORDERS].find({"customer_id": customer_id})
+        # A customer has a handful of orders: sorted here rather than by a compound index.
+        orders = [{"id": document.pop("_id"), **document} async for document in cursor]
+        orders.sort(key=lambda order: str(order.get("placed_at", "")), reverse=True)
+        return orders[:limit]

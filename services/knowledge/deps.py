@@ -13,6 +13,7 @@ from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
 from shared.ratelimit import RateLimiter
+from shared.session import token_of_request
 
 
 async def get_meili(request: Request) -> MeiliGateway:
@@ -27,10 +28,12 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
 async def get_optional_principal(
-    settings: SettingsDep, token: Annotated[str | None, Security(_bearer)]
+    request: Request, settings: SettingsDep, token: Annotated[str | None, Security(_bearer)]
 ) -> Principal | None:
-    """The caller if a valid token came with the request; anonymous otherwise."""
-    return read_token(token, settings=settings) if token else None
+    """The caller if a valid token (bearer or session cookie) came with the request;
+    anonymous otherwise."""
+    sent = token_of_request(request, token, settings=settings)
+    return read_token(sent, settings=settings) if sent else None
 
 
 OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]

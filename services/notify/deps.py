@@ -13,20 +13,23 @@ from shared.deps import DbDep as DbDep  # re-exported for the routes
 from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
+from shared.session import token_of_request
 
 # Tokens come from intake (POST /v1/auth/token); every service verifies them the same way.
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
 async def get_principal(
+    request: Request,
     settings: SettingsDep,
     token: Annotated[str | None, Security(_bearer)],
     access_token: Annotated[
         str | None, Query(description="for EventSource, which cannot send headers")
     ] = None,
 ) -> Principal:
-    """The caller, from 'Authorization: Bearer …' (or `?access_token=` for a live stream)."""
-    sent = token or access_token
+    """The caller, from 'Authorization: Bearer …', the browser's session cookie, or
+    `?access_token=` for a live stream."""
+    sent = token_of_request(request, token or access_token, settings=settings)
     if not sent:
         raise ApiError(
             401,

@@ -88,6 +88,8 @@ async def download_attachment(
             "Content-Length": str(metadata["size"]),
             "Content-Disposition": names.content_disposition(metadata["filename"]),
             "X-Content-Type-Options": "nosniff",
+            # Opened directly, whatever it holds runs no script and loads nothing.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-cache",
         },
     )

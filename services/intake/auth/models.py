@@ -67,3 +67,31 @@ class ApiKeyRead(BaseModel):
 class ApiKeyCreated(ApiKeyRead):
     # Shown once, at creation: only its hash is stored.
     key: str
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SessionRead(BaseModel):
+    user: MeRead
+    expires_in: int
+
+
+class OrderRead(BaseModel):
+    """An order as the order system tells it; fields beyond these pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    status: str | None = None
+    total: float | None = None
+    currency: str | None = None
+    placed_at: datetime | None = None
+
+
+class OrderList(BaseModel):
+    items: list[OrderRead]

@@ -58,7 +58,13 @@ async def sweep_until(
         try:
             started = await sweep_once(temporal=temporal, db=db, task_queue=task_queue)
             if started:
-                log.warning("started %d ticket workflow(s) that had not been started", started)
+                # Under a backlog most of these were running already, their first step not
+                # yet recorded: the start then finds the existing workflow.
+                log.warning(
+                    "started (or found running) the workflow of %d ticket(s) a minute old "
+                    "and not yet marked started",
+                    started,
+                )
         except (RPCError, OSError, RuntimeError) as exc:
             log.warning("workflow sweep failed, will retry: %s", exc)
         except Exception:

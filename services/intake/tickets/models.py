@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.intake.auth.models import CustomerRef
+from shared.clock import utcnow
 from shared.enums import (
     Category,
     CloseReason,
@@ -159,11 +160,14 @@ class TicketDetail(TicketRead):
     submitter_profile: dict[str, Any] | None
     order: dict[str, Any] | None
     staff: StaffView | None = None
+    # The server's clock when it answered: SLA countdowns correct the browser's by it.
+    server_time: datetime = Field(default_factory=utcnow)
 
 
 class TicketPage(BaseModel):
     items: list[TicketRead]
     next_cursor: str | None
+    server_time: datetime = Field(default_factory=utcnow)
 
 
 class MessageCreate(BaseModel):

@@ -36,6 +36,8 @@ async def ensure_indexes(*, db: Database) -> None:
     )
     # The list's common scopes: a customer's own, a client system's, a group's, an agent's.
     await tickets.create_index([("created_at", DESCENDING)], name="created")
+    # The live lists read what changed since they last looked (tickets/feed.py).
+    await tickets.create_index([("updated_at", ASCENDING)], name="updated")
     await tickets.create_index(
         [("submitter.id", ASCENDING), ("created_at", DESCENDING)], name="submitter_created"
     )

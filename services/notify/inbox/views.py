@@ -2,7 +2,6 @@
 list or as a live Server-Sent Events stream."""
 
 import asyncio
-import signal
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from services.notify.inbox.hub import InboxHub
 from services.notify.inbox.models import InboxItemRead, InboxPage, InboxReadAll
 from shared.clock import utcnow
 from shared.mongo import Database
+from shared.streams import server_stopping
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 
@@ -121,15 +121,6 @@ class _Sent:
             self._ids.popitem(last=False)
         self.newest = max(self.newest, item.created_at)
         return _frame(item)
-
-
-def server_stopping() -> bool:
-    """Whether uvicorn was told to stop. It waits for every open response before it stops,
-    and an event stream never ends by itself, so the streams watch for this. Uvicorn's
-    SIGTERM handler is its server's bound method: read here, never changed; under another
-    server this is False and MAX_STREAM_SECONDS bounds the wait."""
-    handler = signal.getsignal(signal.SIGTERM)
-    return getattr(getattr(handler, "__self__", None), "should_exit", False) is True
 
 
 async def _events(

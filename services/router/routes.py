@@ -1,0 +1,31 @@
+"""Which service answers which /v1 path. The same table is the production ingress's
+(deploy/README.md): keep them together."""
+
+from shared.settings import Settings
+
+# Longest prefix first: /v1/stats/deflection is knowledge's, the rest of /v1/stats intake's.
+KNOWLEDGE_PREFIXES = (
+    "/v1/stats/deflection",
+    "/v1/articles",
+    "/v1/solutions",
+    "/v1/search",
+    "/v1/suggest",
+    "/v1/agent-search",
+)
+NOTIFY_PREFIXES = ("/v1/inbox", "/v1/preferences", "/v1/webhooks")
+INTAKE_PREFIX = "/v1/"
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def upstream_of(path: str, settings: Settings) -> str | None:
+    """The base URL of the service that answers `path`; None for a path of the web app."""
+    if any(_under(path, prefix) for prefix in KNOWLEDGE_PREFIXES):
+        return settings.knowledge_url
+    if any(_under(path, prefix) for prefix in NOTIFY_PREFIXES):
+        return settings.notify_url
+    if path.startswith(INTAKE_PREFIX):
+        return settings.intake_url
+    return None

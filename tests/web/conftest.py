@@ -1,0 +1,138 @@
+"""The web app in a real browser: the desk's processes and the router on free ports against
+the suite's servers, the built app (web/dist, `make test` builds it first), and Debian's
+Chromium driven by Playwright (never a browser of Playwright's own download)."""
+
+import json
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from devstack.seed import DEMO_PASSWORD, seed_demo_data
+from devstack.servers import free_port, start_all, stop_all
+from devstack.stack import services, settings_environment, web_router
+from shared.mongo import Database, create_mongo_client, get_database
+from shared.settings import Environment, Settings
+from tests.conftest import REPO_ROOT, Servers
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DIST = REPO_ROOT / "web" / "dist"
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "web"
+
+
+@dataclass
+class WebDesk:
+    settings: Settings
+    db: Database
+    http: httpx.AsyncClient
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.settings.web_url
+
+    async def token(self, email: str) -> str:
+        if email not in self.tokens:
+            answer = await self.http.post(
+                f"{self.url}/v1/auth/token", data={"username": email, "password": DEMO_PASSWORD}
+            )
+            answer.raise_for_status()
+            self.tokens[email] = answer.json()["access_token"]
+        return self.tokens[email]
+
+    async def call(self, email: str, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {await self.token(email)}"}
+        answer = await self.http.request(method, f"{self.url}{path}", headers=headers, **kwargs)
+        assert answer.status_code < 300, answer.text
+        return answer.json() if answer.content else None
+
+
+@pytest.fixture(scope="session")
+async def web_desk(
+    servers: Servers, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WebDesk]:
+    assert (DIST / "index.html").is_file(), "build the web app first: make web"
+    var = tmp_path_factory.mktemp("web")
+    settings = servers.settings(
+        intake_url=f"http://127.0.0.1:{free_port()}",
+        knowledge_url=f"http://127.0.0.1:{free_port()}",
+        notify_url=f"http://127.0.0.1:{free_port()}",
+        web_url=f"http://127.0.0.1:{free_port()}",
+        web_dist_dir=str(DIST),
+        meili_index_prefix=f"web_{uuid.uuid4().hex[:8]}_",
+        workflow_sweep_interval_seconds=2.0,
+        desk_config_cache_seconds=0.0,
+    )
+    client = create_mongo_client(settings)
+    db = get_database(client, settings)
+    await seed_demo_data(db, settings.model_copy(update={"environment": Environment.DEVELOPMENT}))
+    values = json.loads(settings.model_dump_json()) | {
+        "meili_master_key": settings.meili_master_key.get_secret_value(),
+        "jwt_secret": settings.jwt_secret.get_secret_value(),
+    }
+    env = {k: v for k, v in settings_environment(values).items() if v != "None"}
+    specs = [*services(settings, env), web_router(settings, env)]
+    processes = await start_all(specs, var / "log", REPO_ROOT)
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            yield WebDesk(settings=settings, db=db, http=http)
+    finally:
+        stop_all(processes)
+        await client.drop_database(settings.mongodb_db)
+        await client.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    assert shutil.which(str(CHROMIUM)), "Debian's chromium is needed (.ci/run installs it)"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def artifacts() -> Path:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+async def new_page(
+    browser: Browser, *, language: str = "zh-CN", dark: bool = False, width: int = 1280
+) -> tuple[BrowserContext, Page]:
+    """A fresh browser profile (its own cookies) in the given language and colour scheme."""
+    context = await browser.new_context(
+        locale=language,
+        color_scheme="dark" if dark else "light",
+        viewport={"width": width, "height": 900},
+        timezone_id="Asia/Shanghai",
+    )
+    page = await context.new_page()
+    return context, page
+
+
+async def log_in(page: Page, desk: WebDesk, email: str, next_path: str = "/") -> None:
+    await page.goto(f"{desk.url}/login?next={next_path}")
+    await page.fill("#login-email", email)
+    await page.fill("#login-password", DEMO_PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{desk.url}{next_path}*")

@@ -1,0 +1,28 @@
+import { onMounted, onUnmounted, ref } from 'vue'
+
+import type { Ticket } from '@/api/types'
+import { noteServerTime } from '@/composables/useServerClock'
+
+// The live stream of changed tickets (intake's server-sent events, only tickets this user
+// may see). EventSource reconnects by itself and sends Last-Event-ID, so the server
+// replays what changed while the connection was down.
+export function useTicketStream(onTicket: (ticket: Ticket) => void, onReload: () => void) {
+  const connected = ref(false)
+  let source: EventSource | null = null
+
+  onMounted(() => {
+    source = new EventSource('/v1/tickets/stream')
+    source.onopen = () => (connected.value = true)
+    source.onerror = () => (connected.value = false)
+    source.addEventListener('ticket', (event) => {
+      const received = Date.now()
+      const { ticket, server_time } = JSON.parse((event as MessageEvent<string>).data) as { ticket: Ticket; server_time: string }
+      noteServerTime(server_time, received, received)
+      onTicket(ticket)
+    })
+    source.addEventListener('reload', () => onReload())
+  })
+  onUnmounted(() => source?.close())
+
+  return { connected }
+}
