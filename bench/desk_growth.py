@@ -156,13 +156,19 @@ async def close_all_but(stack: Stack, db: Database, ids: list[str], keep: int) -
             # Housekeeping between stages, not measured: a 503 (the workflow did not answer
             # within the update timeout while the worker caught up) changed nothing and is
             # sent again after its Retry-After, a bounded number of times.
+            # A 503 can also mean the update was admitted and applied after the wait ended,
+            # so the retry finding the ticket closed (409) is done too.
+            retried = False
             for _ in range(CLOSE_ATTEMPTS):
                 response = await http.post(
                     f"/v1/tickets/{closing[index]}/actions/close",
                     json={"reason": "no_action"},
                 )
+                if response.status_code == 409 and retried:
+                    return
                 if response.status_code != 503:
                     break
+                retried = True
                 await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
             response.raise_for_status()
 

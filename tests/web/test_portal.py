@@ -63,20 +63,16 @@ async def test_a_customer_files_a_ticket_with_a_pasted_screenshot_and_finds_it(
         suggestions = page.get_by_role("region", name="这些文章也许能直接解决您的问题")
         await expect(suggestions.locator("a").first).to_be_visible()
         await page.fill("#file-description", "收不到验证码邮件，已经等了十分钟。")
-        await page.dispatch_event(
-            "#file-description",
-            "paste",
-            {
-                "clipboardData": await page.evaluate_handle(
-                    """bytes => {
-                    const data = new DataTransfer();
-                    const image = new Uint8Array(bytes);
-                    data.items.add(new File([image], 'screenshot.png', {type: 'image/png'}));
-                    return data;
-                }""",
-                    list(PNG),
-                )
-            },
+        # A screenshot pasted into the description, as the browser delivers one.
+        await page.evaluate(
+            """bytes => {
+                const data = new DataTransfer();
+                const image = new Uint8Array(bytes);
+                data.items.add(new File([image], 'screenshot.png', {type: 'image/png'}));
+                const event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true});
+                document.querySelector('#file-description').dispatchEvent(event);
+            }""",
+            list(PNG),
         )
         await expect(page.locator(".files li").first).to_contain_text("screenshot.png")
         await expect(page.locator(".files li").first).to_contain_text("B")  # uploaded: its size
