@@ -11,6 +11,7 @@ MEILI_SHA256 := 5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0
 DEPS_STAMP := $(VENV)/.stamp-deps
 MEILI_STAMP := $(MEILI_DIR)/node_modules/.stamp-meili
 WEB_STAMP := web/node_modules/.stamp-web
+LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.stamp-lighthouse
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 WEB_BUILT := web/dist/index.html
 
@@ -76,7 +77,12 @@ typecheck: $(DEPS_STAMP)
 pytest: setup web
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: setup
+# Lighthouse (for the `web` benchmark) only here: the desk itself never needs it.
+$(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bench: setup web $(LIGHTHOUSE_STAMP)
 	$(PY) -m bench $(NAME)
 
 lock:

@@ -6,7 +6,18 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench import actions, db_ops, desk_growth, intake, notify, open_tickets, search, sla_lag, stats
+from bench import (
+    actions,
+    db_ops,
+    desk_growth,
+    intake,
+    notify,
+    open_tickets,
+    search,
+    sla_lag,
+    stats,
+    web,
+)
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
     "intake": intake.main,
@@ -18,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
     "stats": stats.main,
     "db_ops": db_ops.main,
     "desk_growth": desk_growth.main,
+    "web": web.main,
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.servers import free_port, start_all, stop_all
-from devstack.stack import servers_on_free_ports, services, settings_environment
+from devstack.stack import servers_on_free_ports, services, settings_environment, web_router
 from shared.auth import Principal, issue_token
 from shared.clock import utcnow
 from shared.enums import Role
@@ -52,10 +52,13 @@ class Stack:
 
 @asynccontextmanager
 async def private_stack(
-    *, with_services: bool = True, extra_env: dict[str, str] | None = None
+    *,
+    with_services: bool = True,
+    with_router: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[Stack]:
     """Embedded servers (and the help desk's processes, with `extra_env` added to their
-    environment) on free ports in a temp dir."""
+    environment, and the web app's router) on free ports in a temp dir."""
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
         var = Path(tmp)
         ports, servers = servers_on_free_ports(var, DEV_MEILI_MASTER_KEY)
@@ -70,11 +73,15 @@ async def private_stack(
             # pinned, so that the tokens the benchmark mints are the ones intake accepts
             # whatever JWT_SECRET the calling shell may have set
             "jwt_secret": DEV_JWT_SECRET,
+            "web_url": f"http://127.0.0.1:{free_port()}",
+            "web_dist_dir": str(REPO_ROOT / "web" / "dist"),
         }
         settings = Settings.model_validate(values)
         # the child processes read the same settings from their environment
         env = settings_environment(values) | (extra_env or {})
         apps = services(settings, env) if with_services else []
+        if with_router:
+            apps.append(web_router(settings, env))
         processes = await start_all(servers, var / "log", REPO_ROOT)
         try:
             processes += await start_all(apps, var / "log", REPO_ROOT)

@@ -12,6 +12,7 @@ OPERATION_LOG = "operation_log"  # worker: account operations on tickets (SPEC A
 API_KEYS = "api_keys"  # intake (admin): hashed keys of client systems
 AUDIT_LOG = "audit_log"  # intake: every request that changed something, and who sent it
 IDEMPOTENCY = "idempotency_keys"  # intake: answers to requests sent with an Idempotency-Key
+TICKET_PRESENCE = "ticket_presence"  # intake: which agent has which ticket open, now
 TICKET_MESSAGES = "ticket_messages"  # intake: public replies and internal notes (bodies)
 CANNED_RESPONSES = "canned_responses"  # intake: reply templates (SPEC F2)
 ORDERS = "orders"  # read by intake through one adapter; a real order system can replace it

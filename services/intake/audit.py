@@ -63,7 +63,12 @@ class AuditLog:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+        # Presence (tickets/presence.py) changes nothing of the desk: who is looking now.
+        if (
+            scope["type"] != "http"
+            or scope["method"] in READ_METHODS
+            or str(scope.get("path", "")).endswith("/presence")
+        ):
             await self._app(scope, receive, send)
             return
         status = 500

@@ -19,7 +19,7 @@ from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
 from services.intake.stats.cache import PackCache
 from services.intake.stats.views import router as stats_router
-from services.intake.tickets import lifecycle
+from services.intake.tickets import lifecycle, presence
 from services.intake.tickets import service as tickets_service
 from services.intake.tickets.actions import router as ticket_actions_router
 from services.intake.tickets.conversation import router as conversation_router
@@ -49,6 +49,7 @@ INDEXES = (
     attachments_service.ensure_indexes,
     canned_service.ensure_indexes,
     orders.ensure_indexes,
+    presence.ensure_indexes,
 )
 
 
@@ -110,13 +111,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             app.state.ticket_feed = feed = TicketFeed(app.state.db)
             feed_task = asyncio.create_task(feed.run(stop), context=step_context("ticket feed"))
+            app.state.started_marks = marks = lifecycle.StartedMarks()
+            marks_task = asyncio.create_task(
+                marks.run(stop, app.state.db), context=step_context("started marks")
+            )
             try:
                 yield
             finally:
                 # PyMongo's async API can swallow a cancellation that lands mid-operation;
                 # the stop event ends the loop all the same once that operation returns.
                 stop.set()
-                for task in (background, feed_task):
+                for task in (background, feed_task, marks_task):
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -130,7 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: a body over the cap is refused before anything reads it.
     app.add_middleware(BodyLimit, max_bytes=MAX_JSON_BODY_BYTES, exempt=("/v1/attachments",))
     app.include_router(auth_router)
-    app.include_router(ticket_stream_router)  # before /v1/tickets/{ticket_id}
+    app.include_router(ticket_stream_router)  # these two before /v1/tickets/{ticket_id}
+    app.include_router(presence.router)
     app.include_router(tickets_router)
     app.include_router(canned_router)
     app.include_router(admin_router)

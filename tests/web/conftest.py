@@ -117,7 +117,12 @@ def artifacts() -> Path:
 
 
 async def new_page(
-    browser: Browser, *, language: str = "zh-CN", dark: bool = False, width: int = 1280
+    browser: Browser,
+    *,
+    language: str = "zh-CN",
+    dark: bool = False,
+    width: int = 1280,
+    bypass_csp: bool = False,
 ) -> tuple[BrowserContext, Page]:
     """A fresh browser profile (its own cookies) in the given language and colour scheme."""
     context = await browser.new_context(
@@ -125,6 +130,7 @@ async def new_page(
         color_scheme="dark" if dark else "light",
         viewport={"width": width, "height": 900},
         timezone_id="Asia/Shanghai",
+        bypass_csp=bypass_csp,  # only to inject axe-core: the app itself runs under its CSP
     )
     page = await context.new_page()
     return context, page

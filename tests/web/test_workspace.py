@@ -59,7 +59,7 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
     customer_context, customer = await new_page(browser, language="en")
     try:
         await log_in(agent, web_desk, "agent1@example.com", "/console")
-        await expect(agent.get_by_role("table")).to_be_visible()
+        await expect(agent.locator(".el-table__header")).to_be_visible()
         await agent.wait_for_timeout(500)  # the live stream is open
 
         ticket = await file_as(web_desk, "alice@example.com", "服务器连不上 live")
@@ -71,12 +71,26 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
 
         await row.get_by_role("link").click()
         await expect(agent.get_by_role("heading", level=1)).to_contain_text("服务器连不上 live")
+        # a second agent opening it sees who is there already
+        colleague_context, colleague = await new_page(browser)
+        try:
+            await log_in(
+                colleague, web_desk, "manager@example.com", f"/console/tickets/{ticket['id']}"
+            )
+            await expect(colleague.get_by_test_id("presence")).to_contain_text("李娜", timeout=8000)
+            await agent.locator("#agent-reply").fill("正在查看")
+            await expect(colleague.get_by_test_id("presence")).to_contain_text(
+                "正在输入", timeout=8000
+            )
+            await agent.locator("#agent-reply").fill("")
+        finally:
+            await colleague_context.close()
         await agent.locator("[data-action=claim]").click()
         await expect(agent.locator("[data-action=claim]")).to_have_count(0)
         await expect(agent.locator(".side")).to_contain_text("李娜")
 
         # a canned response, its placeholders filled for this ticket
-        await agent.get_by_label("快捷回复").click()
+        await agent.get_by_role("combobox", name="快捷回复").click()
         await agent.get_by_role("option", name="问候 / Greeting").click()
         reply = agent.locator("#agent-reply")
         await expect(reply).not_to_have_value("")

@@ -38,6 +38,42 @@ async def start_ticket_workflow(*, temporal: Client, task_queue: str, document: 
         )
 
 
+class StartedMarks:
+    """Tickets whose workflow this process has started, marked so in MongoDB a batch at a
+    time (one `update_many` by `_id` every FLUSH_SECONDS, not one write per ticket): until
+    a ticket is marked, by this or by its workflow's first step, the sweeper would start
+    it again. Under a backlog the workflow's first step can come minutes later, and the
+    sweeper used to restart (finding them running) and mark a hundred tickets every ten
+    seconds. A mark lost to a crash costs one harmless start by the sweeper."""
+
+    FLUSH_SECONDS = 0.5
+
+    def __init__(self) -> None:
+        self._pending: set[str] = set()
+
+    def add(self, ticket_id: str) -> None:
+        self._pending.add(ticket_id)
+
+    async def flush(self, db: Database) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = sorted(self._pending), set()
+        try:
+            await service.mark_workflows_started(db=db, ticket_ids=batch)
+        except Exception:
+            self._pending.update(batch)  # MongoDB is away: the next flush tries again
+            raise
+
+    async def run(self, stop: asyncio.Event, db: Database) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.FLUSH_SECONDS)
+            try:
+                await self.flush(db)
+            except Exception as exc:
+                log.warning("could not mark started workflows yet, will retry: %s", exc)
+
+
 async def sweep_once(*, temporal: Client, db: Database, task_queue: str) -> int:
     """Start the workflow of every stored ticket that lacks one; how many were started."""
     cutoff = datetime.now(UTC) - service.SWEEP_GRACE

@@ -227,6 +227,15 @@ async def mark_workflow_started(*, db: Database, ticket_id: str) -> None:
     await tickets.update_one({"_id": ticket_id}, {"$set": {"workflow.started": True}})
 
 
+async def mark_workflows_started(*, db: Database, ticket_ids: list[str]) -> None:
+    """Record that these tickets' workflows run (one command for all of them)."""
+    tickets = db[collections.TICKETS].with_options(write_concern=ACKNOWLEDGED)
+    await tickets.update_many(
+        {"_id": {"$in": ticket_ids}, "workflow.started": False},
+        {"$set": {"workflow.started": True}},
+    )
+
+
 async def tickets_without_workflow(
     *, db: Database, created_before: datetime, limit: int = 100
 ) -> list[Document]:

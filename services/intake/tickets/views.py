@@ -166,6 +166,8 @@ async def create_ticket(
             await lifecycle.start_ticket_workflow(
                 temporal=temporal, task_queue=settings.temporal_task_queue, document=document
             )
+        marks: lifecycle.StartedMarks = request.app.state.started_marks
+        marks.add(ticket_id)
     except (RPCError, RuntimeError, TimeoutError) as exc:  # RuntimeError: could not connect
         log.warning("ticket %s stored; workflow start deferred to the sweeper: %s", ticket_id, exc)
     return reads.ticket_read(document)

@@ -1,0 +1,111 @@
+"""The live ticket stream (A1, K2) through the router, as the browser reads it: only tickets
+the caller may see, each change as it is stored, and a resumed stream losing nothing."""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from tests.web.conftest import WebDesk
+
+
+@contextlib.asynccontextmanager
+async def stream(
+    desk: WebDesk, email: str, last_event_id: str | None = None
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The events one caller receives, collected while the block runs."""
+    received: list[dict[str, Any]] = []
+    headers = {"Authorization": f"Bearer {await desk.token(email)}"}
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+    opened = asyncio.Event()
+
+    async def read() -> None:
+        async with desk.http.stream(
+            "GET", f"{desk.url}/v1/tickets/stream", headers=headers, timeout=None
+        ) as answer:
+            assert answer.headers["content-type"].startswith("text/event-stream")
+            event_id = None
+            async for line in answer.aiter_lines():
+                opened.set()
+                if line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("data: ") and '"ticket"' in line:
+                    received.append({"id": event_id, **json.loads(line[6:])})
+
+    task = asyncio.create_task(read())
+    await asyncio.wait_for(opened.wait(), 10)
+    await asyncio.sleep(0.6)  # the feed reads from now on
+    try:
+        yield received
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await task
+
+
+async def until(check: Any, seconds: float = 8.0) -> None:
+    for _ in range(int(seconds * 20)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("never happened")
+
+
+async def test_the_stream_carries_only_tickets_the_caller_may_see(web_desk: WebDesk) -> None:
+    async with (
+        stream(web_desk, "agent1@example.com") as frontline,
+        stream(web_desk, "tech@example.com") as technical_team,
+        stream(web_desk, "bob@example.com") as other_customer,
+    ):
+        ticket = await web_desk.call(
+            "alice@example.com",
+            "POST",
+            "/v1/tickets",
+            json={
+                "type": "technical",
+                "category": "configuration",
+                "title": "stream visibility",
+                "description": "Only the frontline group sees this ticket.",
+            },
+        )
+        await until(lambda: any(e["ticket"]["id"] == ticket["id"] for e in frontline))
+        await asyncio.sleep(1.5)  # long enough for a wrongly sent event to arrive
+    assert all(event["ticket"]["id"] != ticket["id"] for event in technical_team)
+    assert all(event["ticket"]["id"] != ticket["id"] for event in other_customer)
+    first = next(e for e in frontline if e["ticket"]["id"] == ticket["id"])
+    assert first["server_time"]
+    assert first["ticket"]["sla"]["response"]["due_at"]
+
+
+async def test_a_resumed_stream_gets_what_changed_while_it_was_away(web_desk: WebDesk) -> None:
+    async with stream(web_desk, "manager@example.com") as before:
+        await web_desk.call(
+            "alice@example.com",
+            "POST",
+            "/v1/tickets",
+            json={
+                "type": "technical",
+                "category": "connection",
+                "title": "before the drop",
+                "description": "Filed while the manager's list was connected.",
+            },
+        )
+        await until(lambda: any(e["ticket"]["title"] == "before the drop" for e in before))
+    last_id = next(e for e in before if e["ticket"]["title"] == "before the drop")["id"]
+    missed = await web_desk.call(
+        "alice@example.com",
+        "POST",
+        "/v1/tickets",
+        json={
+            "type": "technical",
+            "category": "connection",
+            "title": "while away",
+            "description": "Filed while no stream was connected.",
+        },
+    )
+    async with stream(web_desk, "manager@example.com", last_event_id=last_id) as after:
+        await until(lambda: any(e["ticket"]["id"] == missed["id"] for e in after))
