@@ -77,12 +77,13 @@ typecheck: $(DEPS_STAMP)
 pytest: setup web
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Lighthouse (for the `web` benchmark) only here: the desk itself never needs it.
+# Lighthouse, for the `web` benchmark only: the desk itself never needs it.
 $(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json
 	npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
 	@touch $@
 
-bench: setup web $(LIGHTHOUSE_STAMP)
+# Lighthouse only for the `web` benchmark (NAME=web, or every benchmark when NAME is unset).
+bench: setup web $(if $(filter web,$(or $(NAME),web)),$(LIGHTHOUSE_STAMP))
 	$(PY) -m bench $(NAME)
 
 lock:
