@@ -65,7 +65,7 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
         ticket = await file_as(web_desk, "alice@example.com", "服务器连不上 live")
         row = row_of(agent, ticket["number"])
         # appears without a reload, with its countdown
-        await expect(row).to_be_visible(timeout=5000)
+        await expect(row).to_be_visible(timeout=15_000)
         await expect(row.locator(".sla-countdown")).to_have_attribute("data-sla-state", "on_track")
         await agent.screenshot(path=ARTIFACTS / "console-list-live.png")
 
@@ -77,7 +77,8 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
             await log_in(
                 colleague, web_desk, "manager@example.com", f"/console/tickets/{ticket['id']}"
             )
-            await expect(colleague.get_by_test_id("presence")).to_contain_text("李娜", timeout=8000)
+            presence = colleague.get_by_test_id("presence")
+            await expect(presence).to_contain_text("李娜", timeout=15_000)
             await agent.locator("#agent-reply").fill("正在查看")
             await expect(colleague.get_by_test_id("presence")).to_contain_text(
                 "正在输入", timeout=8000
@@ -124,7 +125,7 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
         await customer.get_by_role("button", name="Confirm it is solved").click()
         await expect(customer.locator(".facts")).to_contain_text("Closed")
         await expect(customer.get_by_text("Your rating: 5 stars")).to_be_visible()
-        await expect(agent.locator(".main .facts")).to_contain_text("已关闭", timeout=5000)
+        await expect(agent.locator(".main .facts")).to_contain_text("已关闭", timeout=15_000)
         await customer.screenshot(path=ARTIFACTS / "portal-ticket-closed.png")
     finally:
         await agent_context.close()
@@ -154,7 +155,7 @@ async def test_an_urgent_ticket_turns_breached_in_an_open_list_at_its_deadline(
             json={"priority": "urgent", "reason": "service down"},
         )
         row = row_of(page, ticket["number"])
-        await expect(row).to_be_visible(timeout=5000)
+        await expect(row).to_be_visible(timeout=15_000)
         stored = await web_desk.db["tickets"].find_one({"_id": ticket["id"]})
         assert stored is not None
         due: datetime = stored["sla"]["response"]["due_at"]
