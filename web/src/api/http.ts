@@ -27,7 +27,7 @@ const CSRF_COOKIE = 'helpdesk_csrf'
 const MAX_RETRIES_AFTER_429 = 3
 const MAX_WAIT_SECONDS = 30
 
-function csrfToken(): string {
+export function csrfToken(): string {
   const entry = document.cookie.split('; ').find((part) => part.startsWith(`${CSRF_COOKIE}=`))
   return entry ? decodeURIComponent(entry.slice(CSRF_COOKIE.length + 1)) : ''
 }

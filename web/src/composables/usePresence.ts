@@ -1,7 +1,7 @@
 import { useIntervalFn, watchDebounced } from '@vueuse/core'
 import { onMounted, onUnmounted, ref, type Ref, watch } from 'vue'
 
-import { http } from '@/api/http'
+import { csrfToken, http } from '@/api/http'
 
 export interface Viewer {
   ticket_id: string
@@ -11,11 +11,6 @@ export interface Viewer {
 }
 
 const HEARTBEAT_MS = 4000
-
-function csrf(): string {
-  const entry = document.cookie.split('; ').find((part) => part.startsWith('helpdesk_csrf='))
-  return entry ? decodeURIComponent(entry.slice('helpdesk_csrf='.length)) : ''
-}
 
 /** This agent has the ticket open (and is typing or not); who else has. A closed tab says
  * goodbye (keepalive fetch), a silent one drops out on the server after 30 s. */
@@ -36,7 +31,7 @@ export function usePresence(ticketId: Ref<string>, typing: Ref<boolean>) {
       method: 'DELETE',
       keepalive: true,
       credentials: 'same-origin',
-      headers: { 'X-CSRF-Token': csrf() },
+      headers: { 'X-CSRF-Token': csrfToken() },
     })
   }
 
