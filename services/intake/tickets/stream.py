@@ -42,6 +42,10 @@ def _position(last_event_id: str | None) -> datetime | None:
         return None
 
 
+def _hidden_frame(document: Document) -> str:
+    return f"event: hidden\ndata: {json.dumps({'id': document['_id']})}\n\n"
+
+
 def _frame(document: Document) -> str:
     ticket = reads.ticket_read(document).model_dump(mode="json")
     data = json.dumps({"ticket": ticket, "server_time": utcnow().isoformat()})
@@ -61,8 +65,10 @@ async def stream_tickets(
 ) -> StreamingResponse:
     """Every ticket the caller may see, each time it changes, as Server-Sent Events
     (`event: ticket`, `data: {ticket, server_time}`). Browsers resend the last `id:` on
-    reconnect (`Last-Event-ID`); the changes since come first. `event: reload` says some
-    were dropped for a client too slow: read the list again."""
+    reconnect (`Last-Event-ID`); the changes since come first. `event: hidden`
+    (`data: {id}`) says a ticket this stream sent is no longer the caller's to see (it was
+    escalated or moved to another group): drop it. `event: reload` says some were dropped
+    for a client too slow: read the list again."""
     feed: TicketFeed = request.app.state.ticket_feed
     events = _events(request, feed=feed, db=db, principal=principal, since=_position(last_event_id))
     return StreamingResponse(
@@ -84,12 +90,25 @@ async def _events(
     ends_at = loop.time() + MAX_STREAM_SECONDS
     # Listening before the replay: a change stored meanwhile is in both, never in neither
     # (the client keeps the newest version of each ticket).
+    # Only tickets this stream sent are said to be hidden: naming any other would tell the
+    # caller that a ticket it may not see exists (K2).
+    sent: set[str] = set()
+
+    def frame_of(document: Document) -> str | None:
+        if access.can_see(principal, document):
+            sent.add(document["_id"])
+            return _frame(document)
+        if document["_id"] in sent:
+            sent.discard(document["_id"])
+            return _hidden_frame(document)
+        return None
+
     with feed.listen() as queue:
         yield f"retry: {RETRY_MS}\n\n"
         if since is not None:
             async for document in changed_since(db, since - SLACK, limit=REPLAY_LIMIT):
-                if access.can_see(principal, document):
-                    yield _frame(document)
+                if (frame := frame_of(document)) is not None:
+                    yield frame
         keepalive_at = loop.time() + KEEPALIVE_SECONDS
         while (now := loop.time()) < ends_at and not server_stopping():
             wait = min(now + STOP_CHECK_SECONDS, keepalive_at, ends_at) - now
@@ -106,5 +125,5 @@ async def _events(
                 continue
             if changed is None:
                 yield "event: reload\ndata: {}\n\n"
-            elif access.can_see(principal, changed):
-                yield _frame(changed)
+            elif (frame := frame_of(changed)) is not None:
+                yield frame

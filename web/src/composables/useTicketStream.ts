@@ -5,8 +5,9 @@ import { noteServerTime } from '@/composables/useServerClock'
 
 // The live stream of changed tickets (intake's server-sent events, only tickets this user
 // may see). EventSource reconnects by itself and sends Last-Event-ID, so the server
-// replays what changed while the connection was down.
-export function useTicketStream(onTicket: (ticket: Ticket) => void, onReload: () => void) {
+// replays what changed while the connection was down. `hidden` names a ticket this stream
+// sent that the user may no longer see (escalated or moved to another group).
+export function useTicketStream(onTicket: (ticket: Ticket) => void, onReload: () => void, onHidden: (id: string) => void = () => {}) {
   const connected = ref(false)
   let source: EventSource | null = null
 
@@ -20,6 +21,7 @@ export function useTicketStream(onTicket: (ticket: Ticket) => void, onReload: ()
       noteServerTime(server_time, received, received)
       onTicket(ticket)
     })
+    source.addEventListener('hidden', (event) => onHidden((JSON.parse((event as MessageEvent<string>).data) as { id: string }).id))
     source.addEventListener('reload', () => onReload())
   })
   onUnmounted(() => source?.close())
