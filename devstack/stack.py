@@ -1,6 +1,7 @@
 """The whole local stack as process specs, derived from the settings (one source of truth:
 the URLs the services connect to are the ports the embedded servers listen on)."""
 
+import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,6 +143,12 @@ def services(settings: Settings, env: Mapping[str, str] | None = None) -> list[P
             env=env,
         ),
         _uvicorn("intake", "services.intake.main:create_app", settings.intake_url, env),
+        # The router's further intake processes, where this machine runs them.
+        *(
+            _uvicorn(f"intake-{n}", "services.intake.main:create_app", url, env)
+            for n, url in enumerate(settings.router_intake_urls, start=2)
+            if _url_port(url)[0] in LOOPBACK
+        ),
         _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url, env),
         _uvicorn("notify", "services.notify.main:create_app", settings.notify_url, env),
     ]
@@ -156,8 +163,12 @@ def web_router(settings: Settings, env: Mapping[str, str] | None = None) -> Proc
 
 
 def settings_environment(values: Mapping[str, object]) -> dict[str, str]:
-    """Settings as the environment variables a process reads them from."""
-    return {key.upper(): str(value) for key, value in values.items()}
+    """Settings as the environment variables a process reads them from (lists and
+    mappings as JSON, as pydantic-settings reads them)."""
+    return {
+        key.upper(): json.dumps(value) if isinstance(value, list | dict) else str(value)
+        for key, value in values.items()
+    }
 
 
 @dataclass(frozen=True)

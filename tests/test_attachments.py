@@ -415,3 +415,21 @@ async def test_ensure_indexes_is_idempotent(api: Api) -> None:
         await ensure_indexes(db=api.db)
     files = api.db[f"{collections.ATTACHMENTS_BUCKET}.files"]
     assert "ticket_id" in await files.index_information()
+
+
+async def test_a_ticket_names_its_shown_attachments_and_no_others(api: Api) -> None:
+    shown = await uploaded(api, "alice", "截图.png", PNG)
+    ticket = await api.file("alice", attachment_ids=[shown])
+    # Linked to the ticket but in no message the reader sees (as an internal note's is).
+    unseen = await uploaded(api, "agent1", "notes.txt", b"internal")
+    await link_attachments(
+        db=api.db,
+        attachment_ids=[unseen],
+        principal=principal(api, "agent1", Role.AGENT),
+        ticket_id=ticket["id"],
+    )
+    for reader in ("alice", "agent1"):
+        detail = (await api.call(reader, "GET", f"/v1/tickets/{ticket['id']}")).json()
+        assert [
+            (a["id"], a["filename"], a["content_type"], a["size"]) for a in detail["attachments"]
+        ] == [(shown, "截图.png", "image/png", len(PNG))], reader

@@ -5,6 +5,7 @@ the three services, so there is no CORS and the session can be a cookie. In prod
 ingress does the same routing (deploy/README.md)."""
 
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from services.router.proxy import forward
-from services.router.routes import upstream_of
+from services.router.routes import upstreams_of
 from services.router.static import WebApp
 from shared.errors import error_body
 from shared.settings import Settings
@@ -35,11 +36,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.client = client
             yield
 
+    turns = itertools.count()  # requests take the processes of a service in turn
+
     async def api(request: Request) -> Response:
-        upstream = upstream_of(request.url.path, resolved)
-        if upstream is None:
+        upstreams = upstreams_of(request.url.path, resolved)
+        if upstreams is None:
             return JSONResponse(error_body("not_found", "No such API."), status_code=404)
-        return await forward(request, request.app.state.client, upstream)
+        return await forward(request, request.app.state.client, upstreams, next(turns))
 
     async def page(request: Request) -> Response:
         return web.page(request.url.path)

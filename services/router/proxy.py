@@ -3,6 +3,7 @@
 comes."""
 
 import logging
+from collections.abc import Sequence
 
 import httpx
 from starlette.background import BackgroundTask
@@ -46,19 +47,30 @@ def _forwarded_headers(request: Request) -> list[tuple[str, str]]:
     return headers
 
 
-async def forward(request: Request, client: httpx.AsyncClient, upstream: str) -> Response:
-    url = httpx.URL(upstream + request.url.path, query=request.url.query.encode())
+async def forward(
+    request: Request, client: httpx.AsyncClient, upstreams: Sequence[str], turn: int
+) -> Response:
+    """Send `request` to one of `upstreams` (processes of one service), beginning with the
+    one whose `turn` it is; one that refuses the connection is passed over (nothing of the
+    request was sent to it), any other failure is a 503."""
     has_body = request.method not in ("GET", "HEAD", "OPTIONS")
-    outgoing = client.build_request(
-        request.method,
-        url,
-        headers=_forwarded_headers(request),
-        content=request.stream() if has_body else None,
-    )
-    try:
-        answer = await client.send(outgoing, stream=True)
-    except httpx.TransportError as exc:
-        log.warning("%s %s: %s unreachable: %s", request.method, request.url.path, upstream, exc)
+    body = request.stream() if has_body else None
+    answer: httpx.Response | None = None
+    for attempt in range(len(upstreams)):
+        upstream = upstreams[(turn + attempt) % len(upstreams)]
+        url = httpx.URL(upstream + request.url.path, query=request.url.query.encode())
+        outgoing = client.build_request(
+            request.method, url, headers=_forwarded_headers(request), content=body
+        )
+        try:
+            answer = await client.send(outgoing, stream=True)
+            break
+        except httpx.ConnectError as exc:
+            log.warning("%s %s: %s refused: %s", request.method, request.url.path, upstream, exc)
+        except httpx.TransportError as exc:
+            log.warning("%s %s: %s failed: %s", request.method, request.url.path, upstream, exc)
+            break
+    if answer is None:
         return JSONResponse(
             error_body(
                 "service_unavailable",

@@ -20,12 +20,13 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
-def upstream_of(path: str, settings: Settings) -> str | None:
-    """The base URL of the service that answers `path`; None for a path of the web app."""
+def upstreams_of(path: str, settings: Settings) -> tuple[str, ...] | None:
+    """The base URLs of the processes that answer `path` (any one of them will do); None
+    for a path of the web app."""
     if any(_under(path, prefix) for prefix in KNOWLEDGE_PREFIXES):
-        return settings.knowledge_url
+        return (settings.knowledge_url,)
     if any(_under(path, prefix) for prefix in NOTIFY_PREFIXES):
-        return settings.notify_url
+        return (settings.notify_url,)
     if path.startswith(INTAKE_PREFIX):
-        return settings.intake_url
+        return (settings.intake_url, *settings.router_intake_urls)
     return None

@@ -1,6 +1,7 @@
 """The live ticket stream (A1, K2) through the router, as the browser reads it: only tickets
 the caller may see, each change as it is stored, a ticket that leaves the caller's sight
-said to be hidden, and a resumed stream losing nothing.
+said to be hidden, a resumed stream losing nothing, and changes made through either of the
+two intake processes behind the router reaching every stream.
 
 Each test files in a category no other browser test uses for that customer: a third ticket
 of one category within a week starts at escalation level 1 (repeat escalation), out of the
@@ -159,3 +160,28 @@ async def test_a_ticket_escalated_out_of_a_groups_sight_is_hidden_from_its_strea
         for e in technical_team
         if ticket["id"] in (e.get("hidden"), e.get("ticket", {}).get("id"))
     ]
+
+
+async def test_a_change_through_either_intake_process_reaches_a_stream_through_the_router(
+    web_desk: WebDesk,
+) -> None:
+    processes = [web_desk.settings.intake_url, *web_desk.settings.router_intake_urls]
+    assert len(processes) == 2
+    async with stream(web_desk, "manager@example.com") as events:
+        filed = [
+            await web_desk.call(
+                "bob@example.com",
+                "POST",
+                "/v1/tickets",
+                base=process,
+                json={
+                    "type": "product",
+                    "category": "features",
+                    "title": f"filed at intake process {n}",
+                    "description": "Each intake process reads the changes from MongoDB.",
+                },
+            )
+            for n, process in enumerate(processes, start=1)
+        ]
+        for ticket in filed:
+            await until(lambda t=ticket: any(e["ticket"]["id"] == t["id"] for e in events))

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Ticket } from '../src/api/types'
-import { emptyFilters, matches, placeIn, viewFilters } from '../src/lib/views'
+import { dayRange, rangeDays } from '../src/lib/dates'
+import { emptyFilters, matches, placeIn, toQuery, viewFilters } from '../src/lib/views'
 
 function ticket(overrides: Partial<Ticket> = {}): Ticket {
   return {
@@ -62,6 +63,35 @@ describe('views', () => {
     expect(matches(ticket(), { ...emptyFilters(), q: 'morning' }, undefined)).toBe(true)
     expect(matches(ticket(), { ...emptyFilters(), q: '#7' }, undefined)).toBe(true)
     expect(matches(ticket(), { ...emptyFilters(), q: '#8' }, undefined)).toBe(false)
+  })
+})
+
+describe('filters on every column', () => {
+  it('an agent, a group (collaborating too) and a submitter', () => {
+    const held = ticket({ assignee: { id: 'a2', name: 'Bo' }, collaborator_groups: ['technical_team'] })
+    expect(matches(held, { ...emptyFilters(), assignee: 'a2' }, 'a1')).toBe(true)
+    expect(matches(held, { ...emptyFilters(), assignee: 'a3' }, 'a1')).toBe(false)
+    expect(matches(held, { ...emptyFilters(), group: 'frontline' }, 'a1')).toBe(true)
+    expect(matches(held, { ...emptyFilters(), group: 'technical_team' }, 'a1')).toBe(true)
+    expect(matches(held, { ...emptyFilters(), group: 'management' }, 'a1')).toBe(false)
+    expect(matches(held, { ...emptyFilters(), submitter: { id: 'c1', name: 'Alice' } }, 'a1')).toBe(true)
+    expect(matches(held, { ...emptyFilters(), submitter: { id: 'c2', name: 'Bob' } }, 'a1')).toBe(false)
+  })
+  it('created and updated ranges hold their first instant, not their end', () => {
+    const range: [string, string] = ['2026-12-01T08:00:00Z', '2026-12-01T09:00:00Z']
+    expect(matches(ticket(), { ...emptyFilters(), created: range }, undefined)).toBe(true)
+    expect(matches(ticket({ created_at: '2026-12-01T09:00:00Z' }), { ...emptyFilters(), created: range }, undefined)).toBe(false)
+    expect(matches(ticket({ updated_at: '2026-12-01T07:59:59Z' }), { ...emptyFilters(), updated: range }, undefined)).toBe(false)
+  })
+  it('picked days become [first day, the day after the last) and back', () => {
+    const range = dayRange([new Date(2026, 11, 1, 15), new Date(2026, 11, 3, 9)])
+    expect(range).toEqual([new Date(2026, 11, 1).toISOString(), new Date(2026, 11, 4).toISOString()])
+    expect(rangeDays(range)).toEqual([new Date(2026, 11, 1), new Date(2026, 11, 3)])
+    expect(dayRange(null)).toBeNull()
+  })
+  it('the query carries them as the API names them', () => {
+    const query = toQuery({ ...emptyFilters(), group: 'frontline', submitter: { id: 'c1', name: 'Alice' }, created: ['x', 'y'] })
+    expect(query).toMatchObject({ group: 'frontline', submitter: 'c1', created_from: 'x', created_to: 'y', updated_from: undefined })
   })
 })
 

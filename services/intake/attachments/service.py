@@ -114,6 +114,15 @@ async def find_attachment(*, db: Database, attachment_id: str) -> Document | Non
     return None if file_id is None else await _files(db).find_one({"_id": file_id})
 
 
+async def ticket_attachments(
+    *, db: Database, ticket_id: str, attachment_ids: set[str]
+) -> list[Document]:
+    """The files linked to `ticket_id` among `attachment_ids` (those its reader may see: an
+    internal note's are not a customer's), in one read by the ticket index."""
+    cursor = _files(db).find({"metadata.ticket_id": ticket_id}, projection={"metadata": 1})
+    return [document async for document in cursor if str(document["_id"]) in attachment_ids]
+
+
 async def linked_ticket(*, db: Database, attachment: Document) -> Document | None:
     """The ticket the attachment is linked to; None if unlinked or the ticket is gone."""
     ticket_id = attachment["metadata"].get("ticket_id")

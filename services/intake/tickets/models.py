@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from services.intake.attachments.models import AttachmentRead
 from services.intake.auth.models import CustomerRef
 from shared.clock import utcnow
 from shared.enums import (
@@ -156,6 +157,8 @@ class StaffView(BaseModel):
 
 class TicketDetail(TicketRead):
     messages: list[MessageRead]
+    # What the ticket's and the shown messages' attachment ids are: names, types, sizes.
+    attachments: list[AttachmentRead] = Field(default_factory=list)
     history: list[HistoryEntry]
     submitter_profile: dict[str, Any] | None
     order: dict[str, Any] | None

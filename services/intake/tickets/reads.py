@@ -63,6 +63,14 @@ def recorded_message_ids(events: list[Document]) -> set[str]:
     }
 
 
+def shown_attachment_ids(document: Document, messages: list[Document]) -> set[str]:
+    """The attachment ids of a ticket and of the messages its reader sees."""
+    ids = set(document.get("attachment_ids") or [])
+    for message in messages:
+        ids.update(message.get("attachment_ids") or [])
+    return ids
+
+
 def ticket_detail(
     *,
     principal: Principal,
@@ -71,6 +79,7 @@ def ticket_detail(
     messages: list[Document],
     submitter_profile: dict[str, Any] | None,
     order: dict[str, Any] | None,
+    attachments: list[Document],
 ) -> TicketDetail:
     """The A2 view of a ticket for `principal`."""
     staff = None
@@ -84,6 +93,10 @@ def ticket_detail(
             "history": _history_for(principal, events),
             "submitter_profile": submitter_profile,
             "order": order,
+            "attachments": [
+                {**attachment["metadata"], "id": str(attachment["_id"])}
+                for attachment in attachments
+            ],
             "staff": staff,
         }
     )

@@ -10,7 +10,11 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from temporalio.service import RPCError
 
 from services.intake import audit
-from services.intake.attachments.service import check_attachments, link_attachments
+from services.intake.attachments.service import (
+    check_attachments,
+    link_attachments,
+    ticket_attachments,
+)
 from services.intake.auth import service as auth_service
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
 from services.intake.tickets import access, lifecycle, listing, messages, queries, reads, service
@@ -259,6 +263,11 @@ async def read_ticket(
         submitter_id = (document.get("submitter") or {}).get("id")
         if order and not principal.is_staff and order.get("customer_id") != submitter_id:
             order = None  # a customer sees their own orders only
+    attachments = await ticket_attachments(
+        db=db,
+        ticket_id=ticket_id,
+        attachment_ids=reads.shown_attachment_ids(document, conversation),
+    )
     return reads.ticket_detail(
         principal=principal,
         document=document,
@@ -266,4 +275,5 @@ async def read_ticket(
         messages=conversation,
         submitter_profile=profile,
         order=order,
+        attachments=attachments,
     )

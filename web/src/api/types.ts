@@ -82,6 +82,7 @@ export interface HistoryEntry {
 
 export interface TicketDetail extends Ticket {
   messages: Message[]
+  attachments: Attachment[]
   history: HistoryEntry[]
   submitter_profile: Record<string, unknown> | null
   order: Record<string, unknown> | null

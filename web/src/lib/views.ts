@@ -10,17 +10,24 @@ export interface ListFilters {
   category: string[]
   priority: string[]
   sla_state: string[]
-  assignee: '' | 'me' | 'none'
+  assignee: string // '', 'me', 'none' or an agent's id
+  group: string
+  submitter: { id: string; name: string } | null
+  created: DateRange | null
+  updated: DateRange | null
   escalation_level: number | null
   q: string
   sort: string
 }
 
+/** Calendar days picked in the user's time zone, as [from, to) instants (ISO strings). */
+export type DateRange = [string, string]
+
 export const VIEWS = ['my_open', 'unassigned', 'at_risk', 'breached', 'awaiting_customer', 'all_open'] as const
 export type ViewName = (typeof VIEWS)[number]
 
 export function emptyFilters(): ListFilters {
-  return { status: [], type: [], category: [], priority: [], sla_state: [], assignee: '', escalation_level: null, q: '', sort: '-created_at' }
+  return { status: [], type: [], category: [], priority: [], sla_state: [], assignee: '', group: '', submitter: null, created: null, updated: null, escalation_level: null, q: '', sort: '-created_at' }
 }
 
 export function viewFilters(view: ViewName): ListFilters {
@@ -49,6 +56,12 @@ export function toQuery(filters: ListFilters): Record<string, string | number | 
     priority: filters.priority,
     sla_state: filters.sla_state,
     assignee: filters.assignee || undefined,
+    group: filters.group || undefined,
+    submitter: filters.submitter?.id,
+    created_from: filters.created?.[0],
+    created_to: filters.created?.[1],
+    updated_from: filters.updated?.[0],
+    updated_to: filters.updated?.[1],
     escalation_level: filters.escalation_level ?? undefined,
     q: filters.q.trim() || undefined,
     sort: filters.sort,
@@ -57,6 +70,12 @@ export function toQuery(filters: ListFilters): Record<string, string | number | 
 
 function within(values: string[], value: string): boolean {
   return values.length === 0 || values.includes(value)
+}
+
+function inRange(range: DateRange | null, at: string): boolean {
+  if (!range) return true
+  const instant = Date.parse(at)
+  return instant >= Date.parse(range[0]) && instant < Date.parse(range[1])
 }
 
 /** Whether a ticket belongs in a list with these filters (the API's own rules). */
@@ -68,6 +87,10 @@ export function matches(ticket: Ticket, filters: ListFilters, myId: string | und
   if (!within(filters.sla_state, ticket.sla.state)) return false
   if (filters.assignee === 'me' && ticket.assignee?.id !== myId) return false
   if (filters.assignee === 'none' && ticket.assignee !== null) return false
+  if (!['', 'me', 'none'].includes(filters.assignee) && ticket.assignee?.id !== filters.assignee) return false
+  if (filters.group && ticket.group !== filters.group && !ticket.collaborator_groups.includes(filters.group)) return false
+  if (filters.submitter && ticket.submitter?.id !== filters.submitter.id) return false
+  if (!inRange(filters.created, ticket.created_at) || !inRange(filters.updated, ticket.updated_at)) return false
   if (filters.escalation_level !== null && ticket.escalation_level !== filters.escalation_level) return false
   const q = filters.q.trim()
   if (q) {
