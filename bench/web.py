@@ -4,11 +4,11 @@
   and the agent list (a manager's) load. Goals: 250 KB and 450 KB.
 - Lighthouse (desktop preset) performance and accessibility of the portal home, the filing
   form, the agent list and a ticket page. Goal: 90 each.
-- With OPEN_TICKETS open tickets: navigation to the first 50 rows painted, p50 of LOADS
-  loads, beside the raw list API call it stands on; and from a ticket's change stored in
-  MongoDB (as the worker's projection stores it) to its row repainted in an open list, p99
-  of CHANGES with LISTENERS other live clients connected, beside the raw event (the same
-  change reaching a plain stream client). Goals: < 1 s each.
+- With OPEN_TICKETS open tickets (filed over the past OPEN_DAYS): navigation to the first
+  50 rows painted, p50 of LOADS loads, beside the raw list API call it stands on; and from a
+  ticket's change stored in MongoDB (as the worker's projection stores it) to its row
+  repainted in an open list, p99 of CHANGES with LISTENERS other live clients connected,
+  beside the raw event (the same change reaching a plain stream client). Goals: < 1 s each.
 """
 
 import asyncio
@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +35,7 @@ from shared.settings import Environment
 from shared.sla import DEFAULT_SLA_POLICY
 
 OPEN_TICKETS = 10_000
+OPEN_DAYS = timedelta(days=30)
 LOADS = 10
 CHANGES = 40
 LISTENERS = 20
@@ -72,13 +74,15 @@ async def open_tickets(db: Database, count: int) -> list[str]:
     now, ids, batch = utcnow(), [], []
     for index in range(count):
         ticket_id = uuid.uuid4().hex[:24]
+        # Filed over the past OPEN_DAYS, as a desk holding this many open tickets gets them.
+        filed_at = now - OPEN_DAYS * (count - index) / count
         document = new_ticket_document(
             ticket_id=ticket_id,
             number=900_000 + index,
             data=data,
             submitter={"id": f"web-bench-{index}", "name": f"Customer {index}", "email": None},
             policy=DEFAULT_SLA_POLICY,
-            now=now,
+            now=filed_at,
         )
         document["workflow"] = {"started": True}
         batch.append(document)
@@ -100,7 +104,11 @@ async def session_cookie(http: httpx.AsyncClient, base: str, email: str) -> dict
 
 
 async def logged_in_page(browser: Browser, base: str, cookies: dict[str, str]) -> Page:
-    context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    # Playwright's polling predicates (wait_for_function) are evaluated from strings, which
+    # the app's Content-Security-Policy forbids; bypassing it changes no timing.
+    context = await browser.new_context(
+        locale="zh-CN", viewport={"width": 1366, "height": 900}, bypass_csp=True
+    )
     await context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
     return await context.new_page()
 

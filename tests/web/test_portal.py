@@ -86,7 +86,7 @@ async def test_a_customer_files_a_ticket_with_a_pasted_screenshot_and_finds_it(
         await page.get_by_role("button", name="预览 screenshot.png").click()
         preview = page.get_by_role("dialog").locator("img.preview")
         await expect(preview).to_be_visible()
-        await page.wait_for_function("document.querySelector('img.preview')?.naturalWidth === 1")
+        await expect(preview).to_have_js_property("naturalWidth", 1)  # the picture loaded
         await page.get_by_role("dialog").get_by_role("button", name="关闭此对话框").click()
         await page.goto(f"{web_desk.url}/tickets")
         await expect(page.get_by_role("link", name="忘记密码怎么办")).to_be_visible()
