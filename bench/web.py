@@ -25,6 +25,7 @@ import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
 from bench.common import REPO_ROOT, Stack, private_stack, write_result
+from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
 from services.intake.tickets.models import TicketCreate
 from services.intake.tickets.service import new_ticket_document
@@ -39,15 +40,6 @@ OPEN_DAYS = timedelta(days=30)
 LOADS = 10
 CHANGES = 40
 LISTENERS = 20
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LIGHTHOUSE = REPO_ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 GOALS = {
     "portal_home_kb": 250,

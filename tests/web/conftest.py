@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
 from devstack.servers import free_port, start_all, stop_all
 from devstack.stack import services, settings_environment, web_router
@@ -21,15 +22,6 @@ from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
 from tests.conftest import REPO_ROOT, Servers
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DIST = REPO_ROOT / "web" / "dist"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "web"
 
@@ -104,10 +96,10 @@ async def web_desk(
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    assert shutil.which(str(CHROMIUM)), "Debian's chromium is needed (.ci/run installs it)"
+    assert shutil.which(CHROMIUM), "Debian's chromium is needed (.ci/run installs it)"
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
         try:
             yield launched
