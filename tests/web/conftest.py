@@ -57,6 +57,22 @@ class WebDesk:
         return answer.json() if answer.content else None
 
 
+async def file_as(
+    desk: WebDesk, email: str, title: str, *, base: str | None = None, **fields: str
+) -> dict[str, str]:
+    """A ticket filed by `email` (a technical connection problem unless `fields` say
+    otherwise), through the router or straight to the process at `base`."""
+    body = {
+        "type": "technical",
+        "category": "connection",
+        "title": title,
+        "description": "The app cannot reach the server since this morning.",
+        **fields,
+    }
+    ticket: dict[str, str] = await desk.call(email, "POST", "/v1/tickets", base=base, json=body)
+    return ticket
+
+
 @pytest.fixture(scope="session")
 async def web_desk(
     servers: Servers, tmp_path_factory: pytest.TempPathFactory

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.web.conftest import WebDesk
+from tests.web.conftest import WebDesk, file_as
 
 
 @contextlib.asynccontextmanager
@@ -58,6 +58,11 @@ async def stream(
             await task
 
 
+def about(events: list[dict[str, Any]], ticket_id: str) -> list[dict[str, Any]]:
+    """The `ticket` events of one ticket."""
+    return [event for event in events if event.get("ticket", {}).get("id") == ticket_id]
+
+
 async def until(check: Any, seconds: float = 8.0) -> None:
     for _ in range(int(seconds * 20)):
         if check():
@@ -72,51 +77,39 @@ async def test_the_stream_carries_only_tickets_the_caller_may_see(web_desk: WebD
         stream(web_desk, "tech@example.com") as technical_team,
         stream(web_desk, "bob@example.com") as other_customer,
     ):
-        ticket = await web_desk.call(
+        ticket = await file_as(
+            web_desk,
             "alice@example.com",
-            "POST",
-            "/v1/tickets",
-            json={
-                "type": "technical",
-                "category": "performance",
-                "title": "stream visibility",
-                "description": "Only the frontline group sees this ticket.",
-            },
+            "stream visibility",
+            category="performance",
+            description="Only the frontline group sees this ticket.",
         )
-        await until(lambda: any(e.get("ticket", {}).get("id") == ticket["id"] for e in frontline))
+        await until(lambda: bool(about(frontline, ticket["id"])))
         await asyncio.sleep(1.5)  # long enough for a wrongly sent event to arrive
-    assert not [e for e in technical_team if e.get("ticket", {}).get("id") == ticket["id"]]
-    assert not [e for e in other_customer if e.get("ticket", {}).get("id") == ticket["id"]]
-    first = next(e for e in frontline if e.get("ticket", {}).get("id") == ticket["id"])
+    assert not about(technical_team, ticket["id"])
+    assert not about(other_customer, ticket["id"])
+    first = about(frontline, ticket["id"])[0]
     assert first["server_time"]
     assert first["ticket"]["sla"]["response"]["due_at"]
 
 
 async def test_a_resumed_stream_gets_what_changed_while_it_was_away(web_desk: WebDesk) -> None:
     async with stream(web_desk, "manager@example.com") as before:
-        await web_desk.call(
+        await file_as(
+            web_desk,
             "alice@example.com",
-            "POST",
-            "/v1/tickets",
-            json={
-                "type": "technical",
-                "category": "compatibility",
-                "title": "before the drop",
-                "description": "Filed while the manager's list was connected.",
-            },
+            "before the drop",
+            category="compatibility",
+            description="Filed while the manager's list was connected.",
         )
         await until(lambda: any(e["ticket"]["title"] == "before the drop" for e in before))
     last_id = next(e for e in before if e["ticket"]["title"] == "before the drop")["id"]
-    missed = await web_desk.call(
+    missed = await file_as(
+        web_desk,
         "alice@example.com",
-        "POST",
-        "/v1/tickets",
-        json={
-            "type": "technical",
-            "category": "compatibility",
-            "title": "while away",
-            "description": "Filed while no stream was connected.",
-        },
+        "while away",
+        category="compatibility",
+        description="Filed while no stream was connected.",
     )
     async with stream(web_desk, "manager@example.com", last_event_id=last_id) as after:
         await until(lambda: any(e["ticket"]["id"] == missed["id"] for e in after))
@@ -129,18 +122,14 @@ async def test_a_ticket_escalated_out_of_a_groups_sight_is_hidden_from_its_strea
         stream(web_desk, "agent2@example.com") as frontline,
         stream(web_desk, "tech@example.com") as technical_team,
     ):
-        ticket = await web_desk.call(
+        ticket = await file_as(
+            web_desk,
             "alice@example.com",
-            "POST",
-            "/v1/tickets",
-            json={
-                "type": "technical",
-                "category": "tutorial",
-                "title": "escalated away",
-                "description": "The frontline sees this until it goes to senior support.",
-            },
+            "escalated away",
+            category="tutorial",
+            description="The frontline sees this until it goes to senior support.",
         )
-        await until(lambda: any(e.get("ticket", {}).get("id") == ticket["id"] for e in frontline))
+        await until(lambda: bool(about(frontline, ticket["id"])))
         await web_desk.call(
             "manager@example.com",
             "POST",
@@ -153,7 +142,7 @@ async def test_a_ticket_escalated_out_of_a_groups_sight_is_hidden_from_its_strea
     assert stored is not None
     assert stored["group"] == "senior_support"
     after = frontline[frontline.index({"hidden": ticket["id"]}) + 1 :]
-    assert not [e for e in after if e.get("ticket", {}).get("id") == ticket["id"]]
+    assert not about(after, ticket["id"])
     # a stream that never sent the ticket is not told it exists
     assert not [
         e
@@ -169,19 +158,16 @@ async def test_a_change_through_either_intake_process_reaches_a_stream_through_t
     assert len(processes) == 2
     async with stream(web_desk, "manager@example.com") as events:
         filed = [
-            await web_desk.call(
+            await file_as(
+                web_desk,
                 "bob@example.com",
-                "POST",
-                "/v1/tickets",
+                f"filed at intake process {n}",
                 base=process,
-                json={
-                    "type": "product",
-                    "category": "features",
-                    "title": f"filed at intake process {n}",
-                    "description": "Each intake process reads the changes from MongoDB.",
-                },
+                type="product",
+                category="features",
+                description="Each intake process reads the changes from MongoDB.",
             )
             for n, process in enumerate(processes, start=1)
         ]
         for ticket in filed:
-            await until(lambda t=ticket: any(e["ticket"]["id"] == t["id"] for e in events))
+            await until(lambda t=ticket: bool(about(events, t["id"])))

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.web.conftest import ARTIFACTS, WebDesk, log_in, new_page
+from tests.web.conftest import ARTIFACTS, WebDesk, file_as, log_in, new_page
 
 FRONTLINE = ("agent1@example.com", "agent2@example.com", "agent3@example.com", "agent4@example.com")
 
@@ -34,18 +34,6 @@ async def nobody_available(web_desk: WebDesk) -> AsyncIterator[None]:
         await web_desk.call(
             "admin@example.com", "PATCH", f"/v1/admin/agents/{ids[email]}", json={"available": True}
         )
-
-
-async def file_as(desk: WebDesk, email: str, title: str, **fields: str) -> dict[str, str]:
-    body = {
-        "type": "technical",
-        "category": "connection",
-        "title": title,
-        "description": "The app cannot reach the server since this morning.",
-        **fields,
-    }
-    ticket: dict[str, str] = await desk.call(email, "POST", "/v1/tickets", json=body)
-    return ticket
 
 
 def row_of(page: Page, number: int | str):  # type: ignore[no-untyped-def]

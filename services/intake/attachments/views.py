@@ -7,10 +7,9 @@ from fastapi.responses import StreamingResponse
 
 from services.intake import audit
 from services.intake.attachments import access, names, service, upload
-from services.intake.attachments.models import AttachmentRead
+from services.intake.attachments.models import AttachmentRead, attachment_read
 from services.intake.deps import CurrentUser, DbDep, SettingsDep
 from shared.clock import utcnow
-from shared.mongo import Document
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
 
@@ -32,10 +31,6 @@ _UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
-
-
-def _read(document: Document) -> AttachmentRead:
-    return AttachmentRead.model_validate({**document["metadata"], "id": str(document["_id"])})
 
 
 @router.post(
@@ -62,7 +57,7 @@ async def upload_attachment(
         now=utcnow(),
     )
     audit.note(request, attachment_id=str(document["_id"]), size=len(received.content))
-    return _read(document)
+    return attachment_read(document)
 
 
 @router.get(

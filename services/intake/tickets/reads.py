@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from services.intake.attachments.models import attachment_read
 from services.intake.tickets.models import StaffView, TicketDetail, TicketRead
 from services.workflows.projection import ticket_projection
 from shared.auth import Principal
@@ -93,10 +94,7 @@ def ticket_detail(
             "history": _history_for(principal, events),
             "submitter_profile": submitter_profile,
             "order": order,
-            "attachments": [
-                {**attachment["metadata"], "id": str(attachment["_id"])}
-                for attachment in attachments
-            ],
+            "attachments": [attachment_read(attachment) for attachment in attachments],
             "staff": staff,
         }
     )

@@ -88,8 +88,6 @@ async def _events(
 ) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + MAX_STREAM_SECONDS
-    # Listening before the replay: a change stored meanwhile is in both, never in neither
-    # (the client keeps the newest version of each ticket).
     # Only tickets this stream sent are said to be hidden: naming any other would tell the
     # caller that a ticket it may not see exists (K2).
     sent: set[str] = set()
@@ -103,6 +101,8 @@ async def _events(
             return _hidden_frame(document)
         return None
 
+    # Listening before the replay: a change stored meanwhile is in both, never in neither
+    # (the client keeps the newest version of each ticket).
     with feed.listen() as queue:
         yield f"retry: {RETRY_MS}\n\n"
         if since is not None:

@@ -117,6 +117,17 @@ export interface Article {
   lang: string
 }
 
+/** One of the staff as `GET /v1/agents` shows them to any agent. */
+export interface AgentBrief {
+  id: string
+  name: string
+  role: Role
+  groups: string[]
+  open_tickets: number
+  capacity: number
+  available: boolean
+}
+
 export interface Attachment {
   id: string
   filename: string

@@ -2,6 +2,9 @@
 // the workflow's validator still has the last word and its refusal is shown.
 import type { TicketDetail } from '@/api/types'
 
+/** The desk's groups, by escalation level (their names are the `enum.group` strings). */
+export const GROUPS = ['frontline', 'senior_support', 'technical_team', 'management']
+
 export type ActionName =
   | 'claim'
   | 'assign'
