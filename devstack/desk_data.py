@@ -290,9 +290,11 @@ async def fill_desk(
             )
             for name, docs in documents.items():
                 written.setdefault(name, []).extend(docs)
-        # Recorded now: the statistics refresh finds them as it finds any new history.
+        # Recorded as they are written: the statistics refresh (its schedule may run
+        # during a long fill) finds them as it finds any new history.
+        recorded_at = datetime.now(UTC)
         for event in written[collections.TICKET_EVENTS]:
-            event["recorded_at"] = now
+            event["recorded_at"] = recorded_at
         for name, docs in written.items():
             await db[name].insert_many(docs, ordered=False)
     last = first + tickets - 1

@@ -99,6 +99,22 @@ async def test_a_refresh_catches_up_a_page_at_a_time(db: Database) -> None:
         assert "technical_team" in (await facts_of(db, ticket_id))["groups"]
 
 
+async def test_a_refresh_ends_when_more_than_a_page_share_one_instant(db: Database) -> None:
+    await write_histories(db, histories())
+    await written_an_hour_ago(db)
+    await refresh_ticket_stats(db=db, now=utcnow())
+    # An import recorded new events of all seven tickets at one instant.
+    await db[collections.TICKET_EVENTS].update_many({}, {"$set": {"recorded_at": utcnow()}})
+    outcomes = []
+    for _ in range(5):
+        outcome = await refresh_ticket_stats(db=db, now=utcnow(), max_tickets=2)
+        outcomes.append((outcome.tickets, outcome.caught_up))
+        if outcome.caught_up:
+            break
+    # A page up to that instant, then the instant's tickets all at once.
+    assert outcomes == [(2, False), (7, True)]
+
+
 async def test_the_schedule_refreshes_the_facts(
     db: Database, temporal: Client, worker: Worker, settings: Settings
 ) -> None:

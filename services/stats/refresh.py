@@ -62,7 +62,11 @@ async def refresh_ticket_stats(
     ticket_ids: dict[str, None] = {}
     resume_from: datetime | None = None
     async for event in changed:
-        if event["ticket_id"] not in ticket_ids and len(ticket_ids) >= max_tickets:
+        full = len(ticket_ids) >= max_tickets and event["ticket_id"] not in ticket_ids
+        # A page stops only at a later instant than it began: resuming at its own first
+        # instant would read the same page again, forever, when more than a page of
+        # tickets share it (a bulk import stamps every event alike).
+        if full and event["recorded_at"] > since:
             resume_from = event["recorded_at"]
             break
         ticket_ids[event["ticket_id"]] = None
