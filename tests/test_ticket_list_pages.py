@@ -3,6 +3,7 @@ branch by branch (services/intake/tickets/listing.py), they hold exactly the tic
 exactly the order, that one query sorting all of them gives."""
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,8 +12,11 @@ from devstack.desk_data import fill_desk
 from services.intake.tickets import access, listing, queries
 from shared import collections
 from shared.auth import Principal
+from shared.clock import utcnow
+from shared.db_commands import CommandTally
 from shared.enums import Role
 from shared.mongo import Database, create_mongo_client, get_database
+from shared.settings import Settings
 from tests.conftest import Servers
 from tests.intake_support import Api
 
@@ -128,3 +132,36 @@ async def test_the_api_pages_through_a_year(api: Api) -> None:
         if cursor is None:
             break
     assert len(seen) == len(set(seen)) == 120
+
+
+async def test_a_first_page_that_fills_from_its_window_is_one_query(settings: Settings) -> None:
+    """On a busy desk the newest page is one read: nothing looks up the desk's first
+    ticket (on a desk without ticket 1, as here, that lookup reads every ticket)."""
+    tally = CommandTally()
+    client = create_mongo_client(settings, [tally])
+    db = get_database(client, settings)
+    try:
+        now = utcnow()
+        await db[collections.TICKETS].insert_many(
+            [
+                {
+                    "_id": f"busy-{n}",
+                    "number": 1000 + n,
+                    "status": "pending",
+                    "created_at": now - timedelta(minutes=n),
+                    "updated_at": now,
+                }
+                for n in range(60)
+            ]
+        )
+        path, direction = queries.sort_spec(queries.TicketSort("-created_at"))
+        conditions = listing.Conditions(matches=None)
+        conditions.add(access.ticket_scope(ADMIN))
+        tally.clear()
+        page = await listing.read_page(db, conditions, listing.Page(path, direction, None, 50))
+        assert [t["_id"] for t in page] == [f"busy-{n}" for n in range(51)]
+        finds = {k: v for k, v in tally.counts().items() if k[1] == "find"}
+        assert sum(finds.values()) == 1, finds
+    finally:
+        await client.drop_database(settings.mongodb_db)
+        await client.close()
