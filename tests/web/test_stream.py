@@ -11,19 +11,21 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from services.intake.tickets.feed import SLACK
 from tests.web.conftest import WebDesk, file_as
 
 
 @contextlib.asynccontextmanager
 async def stream(
-    desk: WebDesk, email: str, last_event_id: str | None = None
+    desk: WebDesk, email: str, last_event_id: str | None = None, since: str | None = None
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """The events one caller receives, collected while the block runs: `ticket` events as
-    {id, ticket, server_time}, `hidden` ones as {hidden: ticket id}."""
+    {id, ticket, server_time}, `hidden` ones as {hidden: ticket id}, `reload` as {reload}."""
     received: list[dict[str, Any]] = []
     headers = {"Authorization": f"Bearer {await desk.token(email)}"}
     if last_event_id:
@@ -31,8 +33,9 @@ async def stream(
     opened = asyncio.Event()
 
     async def read() -> None:
+        params = {"since": since} if since else {}
         async with desk.http.stream(
-            "GET", f"{desk.url}/v1/tickets/stream", headers=headers, timeout=None
+            "GET", f"{desk.url}/v1/tickets/stream", headers=headers, params=params, timeout=None
         ) as answer:
             assert answer.headers["content-type"].startswith("text/event-stream")
             event_id, event = None, None
@@ -46,6 +49,8 @@ async def stream(
                     received.append({"id": event_id, **json.loads(line[6:])})
                 elif line.startswith("data: ") and event == "hidden":
                     received.append({"hidden": json.loads(line[6:])["id"]})
+                elif line.startswith("data: ") and event == "reload":
+                    received.append({"reload": True})
 
     task = asyncio.create_task(read())
     await asyncio.wait_for(opened.wait(), 10)
@@ -113,6 +118,45 @@ async def test_a_resumed_stream_gets_what_changed_while_it_was_away(web_desk: We
     )
     async with stream(web_desk, "manager@example.com", last_event_id=last_id) as after:
         await until(lambda: any(e["ticket"]["id"] == missed["id"] for e in after))
+
+
+async def test_a_first_stream_gets_what_changed_since_the_page_it_follows(
+    web_desk: WebDesk,
+) -> None:
+    email = "manager@example.com"
+    page = await web_desk.call(email, "GET", "/v1/tickets?limit=1")
+    # Filed after the page was read, and settled (assigned, notified) before any stream
+    # opens: only the replay can bring its present version.
+    missed = await file_as(
+        web_desk,
+        "alice@example.com",
+        "between page and stream",
+        category="configuration",
+        description="Filed after the list page was read.",
+    )
+    settled = await settled_version(web_desk, email, missed["id"])
+    async with stream(web_desk, email, since=page["server_time"]) as after:
+        await until(lambda: any(e.get("ticket", {}).get("updated_at") == settled for e in after))
+    # Too far back to replay: the stream first says to read the list again.
+    long_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    async with stream(web_desk, email, since=long_ago) as behind:
+        await until(lambda: bool(behind))
+        assert behind[0] == {"reload": True}
+
+
+async def settled_version(desk: WebDesk, email: str, ticket_id: str) -> str:
+    """The ticket's `updated_at` once it has not changed for longer than the live feed
+    looks back (its polls overlap by SLACK), so no live event carries that version."""
+    seen, since = "", 0.0
+    loop = asyncio.get_running_loop()
+    for _ in range(150):  # bounded: 30 s
+        ticket = await desk.call(email, "GET", f"/v1/tickets/{ticket_id}")
+        if ticket["updated_at"] != seen:
+            seen, since = ticket["updated_at"], loop.time()
+        elif loop.time() - since > SLACK.total_seconds() + 1:
+            return seen
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"ticket {ticket_id} kept changing")
 
 
 async def test_a_ticket_escalated_out_of_a_groups_sight_is_hidden_from_its_stream(

@@ -3,10 +3,10 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.intake.deps import CurrentUser, DbDep
@@ -26,6 +26,10 @@ KEEPALIVE_SECONDS = 15.0
 STOP_CHECK_SECONDS = 0.5
 RETRY_MS = 2000
 REPLAY_LIMIT = 2000
+# A client further behind than this reads its list again (`event: reload`) rather than
+# replaying: the replay's read grows with every ticket changed since.
+REPLAY_WINDOW = timedelta(minutes=15)
+RELOAD = "event: reload\ndata: {}\n\n"
 
 
 def event_id(document: Document) -> str:
@@ -62,15 +66,24 @@ async def stream_tickets(
     principal: CurrentUser,
     db: DbDep,
     last_event_id: Annotated[str | None, Header(max_length=200)] = None,
+    since: Annotated[
+        datetime | None,
+        Query(description="replay changes from this moment (a list page's `server_time`)"),
+    ] = None,
 ) -> StreamingResponse:
     """Every ticket the caller may see, each time it changes, as Server-Sent Events
     (`event: ticket`, `data: {ticket, server_time}`). Browsers resend the last `id:` on
     reconnect (`Last-Event-ID`); the changes since come first. `event: hidden`
     (`data: {id}`) says a ticket this stream sent is no longer the caller's to see (it was
     escalated or moved to another group): drop it. `event: reload` says some were dropped
-    for a client too slow: read the list again."""
+    for a client too slow: read the list again. A first connection may name `since`, the
+    `server_time` of the page it shows, to get what changed after that page was read;
+    `Last-Event-ID`, once there is one, goes before it."""
     feed: TicketFeed = request.app.state.ticket_feed
-    events = _events(request, feed=feed, db=db, principal=principal, since=_position(last_event_id))
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # a moment without a zone is the server's, UTC
+    start = _position(last_event_id) or since
+    events = _events(request, feed=feed, db=db, principal=principal, since=start)
     return StreamingResponse(
         events,
         media_type="text/event-stream",
@@ -105,7 +118,9 @@ async def _events(
     # (the client keeps the newest version of each ticket).
     with feed.listen() as queue:
         yield f"retry: {RETRY_MS}\n\n"
-        if since is not None:
+        if since is not None and utcnow() - since > REPLAY_WINDOW:
+            yield RELOAD
+        elif since is not None:
             async for document in changed_since(db, since - SLACK, limit=REPLAY_LIMIT):
                 if (frame := frame_of(document)) is not None:
                     yield frame
@@ -124,6 +139,6 @@ async def _events(
                 keepalive_at = loop.time() + KEEPALIVE_SECONDS
                 continue
             if changed is None:
-                yield "event: reload\ndata: {}\n\n"
+                yield RELOAD
             elif (frame := frame_of(changed)) is not None:
                 yield frame

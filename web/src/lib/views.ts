@@ -25,6 +25,8 @@ export type DateRange = [string, string]
 
 export const VIEWS = ['my_open', 'unassigned', 'at_risk', 'breached', 'awaiting_customer', 'all_open'] as const
 export type ViewName = (typeof VIEWS)[number]
+/** The view the list opens with. */
+export const DEFAULT_VIEW: ViewName = 'all_open'
 
 export function emptyFilters(): ListFilters {
   return { status: [], type: [], category: [], priority: [], sla_state: [], assignee: '', group: '', submitter: null, created: null, updated: null, escalation_level: null, q: '', sort: '-created_at' }

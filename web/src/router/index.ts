@@ -51,5 +51,7 @@ router.beforeEach(async (to) => {
   const me = await session.load()
   if (me === null) return loginRoute(to)
   if (access === 'staff' && !session.isStaff) return { name: 'help-center' }
+  // The list's first page is asked for now, beside the download of the list's code.
+  if (to.name === 'console-tickets') void import('@/lib/firstPage').then(({ prefetchFirstPage }) => prefetchFirstPage())
   return true
 })
