@@ -3,7 +3,7 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -13,7 +13,7 @@ from services.intake.deps import CurrentUser, DbDep
 from services.intake.tickets import access, reads
 from services.intake.tickets.feed import SLACK, TicketFeed, changed_since
 from shared.auth import Principal
-from shared.clock import utcnow
+from shared.clock import as_utc, utcnow
 from shared.mongo import Database, Document
 from shared.streams import server_stopping
 
@@ -80,9 +80,7 @@ async def stream_tickets(
     `server_time` of the page it shows, to get what changed after that page was read;
     `Last-Event-ID`, once there is one, goes before it."""
     feed: TicketFeed = request.app.state.ticket_feed
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)  # a moment without a zone is the server's, UTC
-    start = _position(last_event_id) or since
+    start = _position(last_event_id) or (as_utc(since) if since else None)
     events = _events(request, feed=feed, db=db, principal=principal, since=start)
     return StreamingResponse(
         events,

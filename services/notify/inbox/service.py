@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from pymongo import ASCENDING, DESCENDING
@@ -13,6 +13,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.notify.inbox.hub import InboxHub
 from services.notify.inbox.models import InboxItemRead
 from shared import collections
+from shared.clock import as_utc
 from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
 
@@ -101,11 +102,9 @@ def decode_cursor(cursor: str) -> tuple[Phase, Position]:
         # Only plain values may reach the query: never an operator document.
         if kind != "inbox" or phase not in PHASES or not isinstance(item_id, str):
             raise ValueError(kind)
-        when = datetime.fromisoformat(created_at)
+        when = as_utc(datetime.fromisoformat(created_at))
     except (ValueError, TypeError, binascii.Error) as exc:
         raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return phase, Position(when, item_id)
 
 

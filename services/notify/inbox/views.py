@@ -4,7 +4,7 @@ list or as a live Server-Sent Events stream."""
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -14,7 +14,7 @@ from services.notify.deps import CurrentUser, DbDep, InboxHubDep
 from services.notify.inbox import service
 from services.notify.inbox.hub import InboxHub
 from services.notify.inbox.models import InboxItemRead, InboxPage, InboxReadAll
-from shared.clock import utcnow
+from shared.clock import as_utc, utcnow
 from shared.mongo import Database
 from shared.streams import server_stopping
 
@@ -85,10 +85,13 @@ async def stream_inbox(
     id, `data:` the item as in the list). Sent `Last-Event-ID` (browsers do on reconnect)
     or `since`, the items created after it come first. `?access_token=` logs in where
     headers cannot be sent (EventSource)."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     events = _events(
-        request, db=db, hub=hub, user_id=user.id, since=since, last_event_id=last_event_id
+        request,
+        db=db,
+        hub=hub,
+        user_id=user.id,
+        since=as_utc(since) if since else None,
+        last_event_id=last_event_id,
     )
     return StreamingResponse(
         events,
