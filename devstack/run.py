@@ -2,24 +2,19 @@
 
 Starts MongoDB (SecantusDB), Temporal (dev server, SQLite), Meilisearch and an SMTP sink,
 then the worker, intake, knowledge, notify and the web app's router; seeds demo data once;
-prints where everything is. Data stays under var/ between runs.
+prints where everything is; then supervises them (devstack/supervisor.py). Data stays under
+var/ between runs.
 """
 
 import asyncio
-import contextlib
 import signal
 import sys
 from pathlib import Path
 
 from devstack.seed import DEMO_PASSWORD, demo_logins, seed_demo_data
-from devstack.servers import (
-    RunningProcess,
-    StackError,
-    check_ports_free,
-    start_all,
-    stop_all,
-)
+from devstack.servers import StackError, check_ports_free
 from devstack.stack import DevstackSettings, embedded_servers, services, web_router
+from devstack.supervisor import Supervisor
 from shared.mongo import create_mongo_client, get_database
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,19 +53,8 @@ def banner(settings: DevstackSettings) -> str:
       -d '{{"type": "technical", "category": "connection", "title": "无法连接服务器",
            "description": "Since this morning the app cannot reach the server."}}'
 
-Help desk is running. Ctrl-C stops everything.
+Help desk is running. A process that exits is started again; Ctrl-C stops everything.
 """
-
-
-async def watch(processes: list[RunningProcess], stop: asyncio.Event) -> RunningProcess | None:
-    """Wait for Ctrl-C (None) or for a process to exit on its own (that process)."""
-    while not stop.is_set():
-        for process in processes:
-            if process.exited():
-                return process
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
-    return None
 
 
 async def run(settings: DevstackSettings) -> int:
@@ -85,10 +69,10 @@ async def run(settings: DevstackSettings) -> int:
     apps = [*services(settings), web_router(settings)]
     check_ports_free(servers + apps)
 
-    processes: list[RunningProcess] = []
+    supervisor = Supervisor(var, REPO_ROOT)
     try:
         print("Starting " + ", ".join(spec.name for spec in servers) + " ...", flush=True)
-        processes += await start_all(servers, var / "log", REPO_ROOT)
+        await supervisor.start(servers)
         if settings.is_development:
             mongo = create_mongo_client(settings)
             try:
@@ -97,20 +81,14 @@ async def run(settings: DevstackSettings) -> int:
             finally:
                 await mongo.close()
         print("Starting " + ", ".join(spec.name for spec in apps) + " ...", flush=True)
-        processes += await start_all(apps, var / "log", REPO_ROOT)
+        await supervisor.start(apps)
         print(banner(settings), flush=True)
-        died = await watch(processes, stop)
-        if died is not None:
-            print(
-                f"\n{died.spec.name} exited unexpectedly (code {died.popen.returncode}). "
-                f"Last lines of {died.log_path}:\n{died.log_tail()}",
-                file=sys.stderr,
-            )
+        if await supervisor.supervise(stop) is not None:
             return 1
         print("\nStopping ...", flush=True)
         return 0
     finally:
-        stop_all(processes)
+        await supervisor.stop()
         print("Stopped.", flush=True)
 
 

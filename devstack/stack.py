@@ -171,6 +171,16 @@ def settings_environment(values: Mapping[str, object]) -> dict[str, str]:
     }
 
 
+def process_environment(settings: Settings) -> dict[str, str]:
+    """The environment that gives a child process exactly `settings` (secrets included;
+    unset optional ones left out)."""
+    values = json.loads(settings.model_dump_json()) | {
+        "meili_master_key": settings.meili_master_key.get_secret_value(),
+        "jwt_secret": settings.jwt_secret.get_secret_value(),
+    }
+    return {key: value for key, value in settings_environment(values).items() if value != "None"}
+
+
 @dataclass(frozen=True)
 class ServerPorts:
     mongo: int

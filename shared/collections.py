@@ -11,6 +11,7 @@ NOTIFICATIONS_OUTBOX = "notifications_outbox"  # worker writes; notify delivers 
 OPERATION_LOG = "operation_log"  # worker: account operations on tickets (SPEC A4)
 API_KEYS = "api_keys"  # intake (admin): hashed keys of client systems
 AUDIT_LOG = "audit_log"  # intake: every request that changed something, and who sent it
+RATE_LIMITS = "rate_limits"  # intake, knowledge: shared rate-limit counters (shared.ratelimit)
 IDEMPOTENCY = "idempotency_keys"  # intake: answers to requests sent with an Idempotency-Key
 TICKET_PRESENCE = "ticket_presence"  # intake: which agent has which ticket open, now
 TICKET_MESSAGES = "ticket_messages"  # intake: public replies and internal notes (bodies)

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     meili_master_key: SecretStr = SecretStr(DEV_MEILI_MASTER_KEY)
     # Prefix of the knowledge service's index names (tests give each test its own).
     meili_index_prefix: str = ""
-    # Public FAQ search per client address: a token bucket.
+    # Public FAQ search per client address: `burst` per window of burst / rate seconds,
+    # counted by every knowledge process together.
     search_rate_per_second: float = 10.0
     search_rate_burst: int = 30
 
@@ -97,11 +98,12 @@ class Settings(BaseSettings):
     # it cost 40% of the worker's CPU per ticket, see services/workflows/worker.py).
     workflow_sandbox: bool = False
 
-    # Per caller (user, API key or, before login, client address): a token bucket.
+    # Per caller (user or API key): at most `burst` requests in each window of
+    # burst / rate seconds, counted by every intake process together (shared.ratelimit).
     rate_limit_per_second: float = 20.0
     rate_limit_burst: int = 60
     # Wrong passwords per minute for one account, and from one client address (an office
-    # behind one address logs in at once: only failures count).
+    # behind one address logs in at once: only failures count), shared by every process.
     login_attempts_per_minute: int = 10
     login_failures_per_address_per_minute: int = 30
 

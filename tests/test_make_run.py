@@ -1,7 +1,8 @@
 """`make run` end to end: the launcher brings up every server and service on free ports,
-a filed ticket is pending with a running workflow (also seen through the Temporal UI's
-API), Ctrl-C stops everything, and a second start is quick, keeps the data and does not
-seed again."""
+a killed worker is started again while intake keeps answering, a ticket filed meanwhile is
+pending with a running workflow (also seen through the Temporal UI's API) and is assigned
+by the worker that came back, Ctrl-C stops everything, and a second start is quick, keeps
+the data and does not seed again."""
 
 import os
 import signal
@@ -102,6 +103,10 @@ def test_make_run_brings_up_the_stack_and_keeps_data(
         assert httpx.get(f"{env[url]}/readyz").status_code == 200
     assert "alice@example.com" in first.text
 
+    # A crash of one process takes nothing else down: the supervisor starts it again.
+    worker_pid = int((tmp_path / "var" / "run" / "worker.pid").read_text())
+    os.kill(worker_pid, signal.SIGKILL)
+    assert httpx.get(f"{intake}/readyz").status_code == 200
     login = httpx.post(
         f"{intake}/v1/auth/token", data={"username": "alice@example.com", "password": "demo"}
     )
@@ -120,6 +125,16 @@ def test_make_run_brings_up_the_stack_and_keeps_data(
     assert created.status_code == 201
     ticket = created.json()
     assert ticket["status"] == "pending"
+
+    first.wait_for("worker killed by SIGKILL; starting it again")
+    first.wait_for("worker is serving again")
+    assert int((tmp_path / "var" / "run" / "worker.pid").read_text()) != worker_pid
+    for _ in range(120):  # the worker that came back takes the ticket up
+        status = httpx.get(f"{intake}/v1/tickets/{ticket['id']}", headers=alice).json()["status"]
+        if status != "pending":
+            break
+        time.sleep(0.5)
+    assert status == "processing"
 
     ui = f"http://127.0.0.1:{env['DEVSTACK_TEMPORAL_UI_PORT']}"
     workflow = f"{ui}/api/v1/namespaces/default/workflows/ticket-{ticket['id']}"

@@ -22,7 +22,6 @@ any size gets the same plan):
 
 import asyncio
 import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from bson import json_util
 from devstack.desk_data import fill_desk
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
 from devstack.servers import free_port, start_all, stop_all
-from devstack.stack import services, settings_environment
+from devstack.stack import process_environment, services
 from services.intake.main import INDEXES as INTAKE_INDEXES
 from services.intake.tickets.models import TicketCreate
 from services.intake.tickets.service import new_ticket_document
@@ -190,15 +189,10 @@ async def used_desk(servers: Servers, tmp_path: Path) -> AsyncIterator[Desk]:
     await seed_demo_data(db, settings.model_copy(update={"environment": Environment.DEVELOPMENT}))
     await fill_desk(db, tickets=HISTORY_TICKETS)
     tally_dir = tmp_path / "tally"
-    values = json.loads(settings.model_dump_json()) | {
-        "meili_master_key": settings.meili_master_key.get_secret_value(),
-        "jwt_secret": settings.jwt_secret.get_secret_value(),
-    }
-    env = settings_environment(values) | {
+    env = process_environment(settings) | {
         "MONGO_COMMAND_TALLY_DIR": str(tally_dir),
         "MONGO_COMMAND_TALLY_QUERIES": "1",
     }
-    env = {key: value for key, value in env.items() if value != "None"}
     processes = await start_all(services(settings, env), tmp_path / "log", REPO_ROOT)
     try:
         async with httpx.AsyncClient(timeout=30) as http:

@@ -14,7 +14,7 @@ from shared.deps import DbDep as DbDep  # re-exported for the routes
 from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.ratelimit import RateLimiter
+from shared.ratelimit import RateLimit
 from shared.session import token_of_request
 
 
@@ -54,8 +54,8 @@ async def get_principal(
             "or send an API key as 'X-API-Key'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.check(principal.id)
+    limiter: RateLimit = request.app.state.rate_limiter
+    await limiter.check(principal.id)
     request.state.principal = principal  # for the audit log
     return principal
 

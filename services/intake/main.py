@@ -27,11 +27,12 @@ from services.intake.tickets.feed import TicketFeed
 from services.intake.tickets.stream import router as ticket_stream_router
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
+from shared import ratelimit
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.body_limit import BodyLimit
 from shared.clock import utcnow
 from shared.db_commands import step_context
-from shared.ratelimit import RateLimiter
+from shared.ratelimit import RateLimit
 from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
 
@@ -50,6 +51,7 @@ INDEXES = (
     canned_service.ensure_indexes,
     orders.ensure_indexes,
     presence.ensure_indexes,
+    ratelimit.ensure_indexes,
 )
 
 
@@ -83,16 +85,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with base_state(app, settings, process="intake"):
             resolved: Settings = app.state.settings
-            app.state.rate_limiter = RateLimiter(
-                rate=resolved.rate_limit_per_second, burst=resolved.rate_limit_burst
+            db = app.state.db
+            app.state.rate_limiter = RateLimit.per_second(
+                db,
+                name="requests",
+                rate=resolved.rate_limit_per_second,
+                burst=resolved.rate_limit_burst,
             )
-            app.state.login_limiter = RateLimiter(
-                rate=resolved.login_attempts_per_minute / 60,
-                burst=resolved.login_attempts_per_minute,
+            app.state.login_limiter = RateLimit(
+                db, name="login", limit=resolved.login_attempts_per_minute, window=60
             )
-            app.state.login_address_limiter = RateLimiter(
-                rate=resolved.login_failures_per_address_per_minute / 60,
-                burst=resolved.login_failures_per_address_per_minute,
+            app.state.login_address_limiter = RateLimit(
+                db,
+                name="login-from",
+                limit=resolved.login_failures_per_address_per_minute,
+                window=60,
             )
             app.state.orders = MongoOrders(app.state.db)
             app.state.stats_packs = PackCache(resolved.stats_cache_entries)

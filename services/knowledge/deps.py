@@ -12,7 +12,7 @@ from shared.deps import DbDep as DbDep  # re-exported for the routes
 from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.ratelimit import RateLimiter
+from shared.ratelimit import RateLimit
 from shared.session import token_of_request
 
 
@@ -60,8 +60,8 @@ async def search_rate_limit(request: Request, principal: OptionalUser) -> None:
     ticket workflow (a system token, which only the services can sign) are not."""
     if principal is not None and (principal.is_staff or principal.role is Role.SYSTEM):
         return
-    limiter: RateLimiter = request.app.state.search_limiter
-    limiter.check(f"search:{request.client.host if request.client else 'unknown'}")
+    limiter: RateLimit = request.app.state.search_limiter
+    await limiter.check(request.client.host if request.client else "unknown")
 
 
 SearchRateLimit = Depends(search_rate_limit)

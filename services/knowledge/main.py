@@ -16,9 +16,10 @@ from services.knowledge.deflection.views import router as deflection_router
 from services.knowledge.meili import MeiliGateway, SearchUnavailableError
 from services.knowledge.search.views import router as search_router
 from services.knowledge.solutions.views import router as solutions_router
+from shared import ratelimit
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.db_commands import step_context
-from shared.ratelimit import RateLimiter
+from shared.ratelimit import RateLimit
 from shared.settings import Settings
 from shared.waiting import first_of
 
@@ -34,6 +35,7 @@ INDEXES = (
     indexing.ensure_mongo_indexes,
     deflection_service.ensure_indexes,
     articles_service.ensure_slug_index,
+    ratelimit.ensure_indexes,
 )
 
 
@@ -81,8 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             resolved: Settings = app.state.settings
             app.state.meili = meili = MeiliGateway(resolved)
             app.state.readiness_checks["meilisearch"] = meili.healthy
-            app.state.search_limiter = RateLimiter(
-                rate=resolved.search_rate_per_second, burst=resolved.search_rate_burst
+            app.state.search_limiter = RateLimit.per_second(
+                app.state.db,
+                name="search",
+                rate=resolved.search_rate_per_second,
+                burst=resolved.search_rate_burst,
             )
             app.state.sync_wake = asyncio.Event()
             app.state.deflection = recorder = EventRecorder(app.state.db)

@@ -18,6 +18,7 @@ from shared.db_commands import step, tally_from_env, tally_written
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings
 from shared.temporal import connect_temporal
+from shared.waiting import StoppedWaitingError, until_it_answers
 
 log = logging.getLogger("helpdesk.worker")
 
@@ -59,12 +60,29 @@ async def main() -> None:
     # time, a quarter of the worker's CPU when tickets are filed quickly.
     sys.dont_write_bytecode = False
     settings = Settings()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
     tally = tally_from_env()
     mongo = create_mongo_client(settings, [tally] if tally else [])
     db = get_database(mongo, settings)
-    with step("startup"):
-        await ensure_indexes(db)
-    client = await connect_temporal(settings)
+    try:
+        with step("startup"):
+            await until_it_answers("MongoDB", lambda: ensure_indexes(db), stop=stop, log=log)
+        client = await until_it_answers(
+            "Temporal", lambda: connect_temporal(settings), stop=stop, log=log
+        )
+        await until_it_answers(
+            "Temporal's schedules",
+            lambda: ensure_refresh_schedule(client, settings.temporal_task_queue),
+            stop=stop,
+            log=log,
+        )
+    except StoppedWaitingError:
+        await mongo.close()
+        return
     knowledge = KnowledgeSuggestions.from_settings(settings)
     worker = build_worker(
         client,
@@ -74,12 +92,6 @@ async def main() -> None:
         config_cache_seconds=settings.desk_config_cache_seconds,
         sandboxed=settings.workflow_sandbox,
     )
-    await ensure_refresh_schedule(client, settings.temporal_task_queue)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
 
     async with worker, tally_written(tally, "worker"):
         log.info(

@@ -2,7 +2,6 @@
 the suite's servers, the built app (web/dist, `make test` builds it first), and Debian's
 Chromium driven by Playwright (never a browser of Playwright's own download)."""
 
-import json
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +16,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
 from devstack.servers import free_port, start_all, stop_all
-from devstack.stack import services, settings_environment, web_router
+from devstack.stack import process_environment, services, web_router
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
 from tests.conftest import REPO_ROOT, Servers
@@ -94,11 +93,7 @@ async def web_desk(
     client = create_mongo_client(settings)
     db = get_database(client, settings)
     await seed_demo_data(db, settings.model_copy(update={"environment": Environment.DEVELOPMENT}))
-    values = json.loads(settings.model_dump_json()) | {
-        "meili_master_key": settings.meili_master_key.get_secret_value(),
-        "jwt_secret": settings.jwt_secret.get_secret_value(),
-    }
-    env = {k: v for k, v in settings_environment(values).items() if v != "None"}
+    env = process_environment(settings)
     specs = [*services(settings, env), web_router(settings, env)]
     processes = await start_all(specs, var / "log", REPO_ROOT)
     try:

@@ -20,7 +20,7 @@ from shared.auth import Principal, issue_token
 from shared.clock import utcnow
 from shared.errors import ApiError
 from shared.mongo import Database
-from shared.ratelimit import RateLimiter
+from shared.ratelimit import RateLimit
 from shared.session import clear_session_cookies, set_session_cookies
 
 router = APIRouter(prefix="/v1", tags=["auth"])
@@ -32,16 +32,16 @@ async def _log_in(request: Request, db: Database, email: str, password: str) -> 
     per account, one per client address), so an office of agents behind one address logs
     in at once while guessing stays slow; a throttled attempt is refused before its
     password is checked."""
-    failures_of_account: RateLimiter = request.app.state.login_limiter
-    failures_from_address: RateLimiter = request.app.state.login_address_limiter
-    account = f"login:{email.strip().lower()}"
-    address = f"login-from:{request.client.host if request.client else 'unknown'}"
-    failures_of_account.ensure_available(account)
-    failures_from_address.ensure_available(address)
+    failures_of_account: RateLimit = request.app.state.login_limiter
+    failures_from_address: RateLimit = request.app.state.login_address_limiter
+    account = email.strip().lower()
+    address = request.client.host if request.client else "unknown"
+    await failures_of_account.ensure_available(account)
+    await failures_from_address.ensure_available(address)
     principal = await service.authenticate(db=db, email=email, password=password)
     if principal is None:
-        failures_of_account.spend(account)
-        failures_from_address.spend(address)
+        await failures_of_account.spend(account)
+        await failures_from_address.spend(address)
         raise ApiError(
             401,
             "invalid_credentials",
