@@ -14,6 +14,7 @@ from bson import ObjectId
 from services.intake.attachments.names import sanitize_filename
 from services.intake.attachments.service import ensure_indexes, link_attachments
 from services.intake.attachments.sniff import sniff_content_type
+from services.intake.main import LINGER_MAX_BYTES
 from shared import collections
 from shared.auth import Principal
 from shared.enums import Role
@@ -278,7 +279,7 @@ def _streamed_upload(chunks: int) -> tuple[AsyncIterator[bytes], list[int]]:
     return body(), pulled
 
 
-async def test_upload_stops_being_read_once_past_the_limit(small_api: Api) -> None:
+async def test_an_upload_past_the_limit_is_refused_and_its_rest_dropped(small_api: Api) -> None:
     body, pulled = _streamed_upload(chunks=1000)  # no Content-Length: sent chunked
     response = await small_api.call(
         "alice",
@@ -288,10 +289,12 @@ async def test_upload_stops_being_read_once_past_the_limit(small_api: Api) -> No
         headers={"Content-Type": "multipart/form-data; boundary=xyz"},
     )
     assert error_of(response) == (413, "attachment_too_large")
-    assert pulled[0] <= 2
+    # the rest was read and dropped (so the client could read the answer), not kept
+    assert pulled[0] == 1000
+    assert await small_api.db[f"{collections.ATTACHMENTS_BUCKET}.chunks"].count_documents({}) == 0
 
 
-async def test_too_large_content_length_is_refused_before_reading(small_api: Api) -> None:
+async def test_a_too_large_content_length_is_refused_before_reading(small_api: Api) -> None:
     body, pulled = _streamed_upload(chunks=1000)
     response = await small_api.call(
         "alice",
@@ -301,6 +304,20 @@ async def test_too_large_content_length_is_refused_before_reading(small_api: Api
         headers={
             "Content-Type": "multipart/form-data; boundary=xyz",
             "Content-Length": str(1000 * 1024 + 200),
+        },
+    )
+    assert error_of(response) == (413, "attachment_too_large")
+    assert await small_api.db[f"{collections.ATTACHMENTS_BUCKET}.files"].count_documents({}) == 0
+    # a body declared larger than is worth waiting for is not read at all
+    body, pulled = _streamed_upload(chunks=1000)
+    response = await small_api.call(
+        "alice",
+        "POST",
+        "/v1/attachments",
+        content=body,
+        headers={
+            "Content-Type": "multipart/form-data; boundary=xyz",
+            "Content-Length": str(LINGER_MAX_BYTES + 1),
         },
     )
     assert error_of(response) == (413, "attachment_too_large")

@@ -29,7 +29,7 @@ from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
 from shared import ratelimit
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
-from shared.body_limit import BodyLimit
+from shared.body_limit import BodyLimit, LingeringClose
 from shared.clock import utcnow
 from shared.db_commands import step_context
 from shared.ratelimit import RateLimit
@@ -37,6 +37,9 @@ from shared.settings import Settings
 from shared.temporal import check_temporal, connect_temporal
 
 log = logging.getLogger("helpdesk.intake")
+# How much of a refused body is read and dropped so the client sees the answer: a few
+# times the largest attachment (10 MiB by default); past it, the connection is closed.
+LINGER_MAX_BYTES = 64 * 1024 * 1024
 
 # JSON bodies: a description of 20,000 characters is about 80 KB even fully escaped.
 MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -139,8 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(audit.AuditLog)
-    # Outermost: a body over the cap is refused before anything reads it.
+    # A body over the cap is refused before anything reads it.
     app.add_middleware(BodyLimit, max_bytes=MAX_JSON_BODY_BYTES, exempt=("/v1/attachments",))
+    # Outside it: whatever refused a body unread, the client can read why.
+    app.add_middleware(LingeringClose, max_bytes=LINGER_MAX_BYTES)
     app.include_router(auth_router)
     app.include_router(ticket_stream_router)  # these two before /v1/tickets/{ticket_id}
     app.include_router(presence.router)
