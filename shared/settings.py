@@ -109,6 +109,10 @@ class Settings(BaseSettings):
 
     # Attachments (SPEC A2, F1).
     attachment_max_bytes: int = 10 * 1024 * 1024
+    # Uploads not yet attached to a ticket or message, per user; they are removed a day
+    # after their upload (services/workflows/housekeeping.py).
+    attachment_unlinked_max_files: int = 50
+    attachment_unlinked_max_bytes: int = 100 * 1024 * 1024
 
     # How long an agent action may wait on the ticket's workflow before answering 503.
     workflow_update_timeout_seconds: float = 10.0

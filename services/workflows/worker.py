@@ -13,6 +13,11 @@ from services.stats.activities import StatsActivities, StatsRefreshWorkflow
 from services.stats.schedule import ensure_refresh_schedule
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
+from services.workflows.housekeeping import (
+    HousekeepingActivities,
+    UnlinkedUploadsCleanupWorkflow,
+    ensure_cleanup_schedule,
+)
 from services.workflows.ticket_workflow import TicketWorkflow
 from shared.db_commands import step, tally_from_env, tally_written
 from shared.mongo import Database, create_mongo_client, get_database
@@ -44,13 +49,23 @@ def build_worker(
     300 MiB of its memory at 1,200 cached workflows."""
     activities = TicketActivities(db, client, knowledge, config_cache_seconds=config_cache_seconds)
     stats = StatsActivities(db)
+    housekeeping = HousekeepingActivities(db)
     return Worker(
         client,
         task_queue=task_queue,
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
-        workflows=[TicketWorkflow, StatsRefreshWorkflow],
-        activities=[*activities.all(), stats.refresh_ticket_stats],
+        workflows=[TicketWorkflow, StatsRefreshWorkflow, UnlinkedUploadsCleanupWorkflow],
+        activities=[
+            *activities.all(),
+            stats.refresh_ticket_stats,
+            housekeeping.remove_unlinked_uploads,
+        ],
     )
+
+
+async def ensure_schedules(client: Client, task_queue: str) -> None:
+    await ensure_refresh_schedule(client, task_queue)
+    await ensure_cleanup_schedule(client, task_queue)
 
 
 async def main() -> None:
@@ -76,7 +91,7 @@ async def main() -> None:
         )
         await until_it_answers(
             "Temporal's schedules",
-            lambda: ensure_refresh_schedule(client, settings.temporal_task_queue),
+            lambda: ensure_schedules(client, settings.temporal_task_queue),
             stop=stop,
             log=log,
         )

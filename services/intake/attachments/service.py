@@ -45,6 +45,10 @@ async def ensure_indexes(*, db: Database) -> None:
     await _files(db).create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
     await _chunks(db).create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
     await _files(db).create_index([("metadata.ticket_id", ASCENDING)], name="ticket_id")
+    await _files(db).create_index(
+        [("metadata.uploaded_by", ASCENDING), ("metadata.ticket_id", ASCENDING)],
+        name="uploader_unlinked",
+    )
 
 
 def check_content(*, content: bytes) -> str:
@@ -60,6 +64,54 @@ def check_content(*, content: bytes) -> str:
             "or plain UTF-8 text.",
         )
     return media_type
+
+
+async def check_unlinked_quota(
+    *, db: Database, principal: Principal, size: int, max_files: int, max_bytes: int
+) -> None:
+    """409 `upload_quota_exceeded` when one more upload of `size` bytes would take the
+    caller's uploads not yet attached to anything past `max_files` or `max_bytes`. (Two
+    uploads at the same moment may both pass: the quota bounds waste, not a budget.)"""
+    unlinked = _files(db).find(
+        {"metadata.uploaded_by": principal.id, "metadata.ticket_id": None},
+        projection={"length": 1},
+        limit=max_files + 1,
+    )
+    sizes = [int(document["length"]) async for document in unlinked]
+    if len(sizes) + 1 > max_files or sum(sizes) + size > max_bytes:
+        raise ApiError(
+            409,
+            "upload_quota_exceeded",
+            "Too many uploads not attached to a ticket or message yet: attach them, or "
+            "wait until they are removed a day after their upload.",
+            {
+                "unlinked_files": len(sizes),
+                "unlinked_bytes": sum(sizes),
+                "max_files": max_files,
+                "max_bytes": max_bytes,
+            },
+        )
+
+
+async def remove_unlinked(*, db: Database, uploaded_before: datetime, batch: int = 500) -> int:
+    """Remove up to `batch` uploads never attached to anything and uploaded before
+    `uploaded_before`; how many were removed. Each file document goes first, and only while
+    it is still unlinked (one attached meanwhile stays whole), then its chunks: a crash
+    between the two leaves chunks no file names, never a file without its content."""
+    stale = _files(db).find(
+        {"metadata.ticket_id": None, "uploadDate": {"$lt": uploaded_before}},
+        projection={"_id": 1},
+        limit=batch,
+    )
+    removed = 0
+    for file_id in [document["_id"] async for document in stale]:
+        gone = await _files(db).find_one_and_delete(
+            {"_id": file_id, "metadata.ticket_id": None}, projection={"_id": 1}
+        )
+        if gone is not None:
+            await _chunks(db).delete_many({"files_id": file_id})
+            removed += 1
+    return removed
 
 
 async def store_attachment(

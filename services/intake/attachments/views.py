@@ -48,6 +48,13 @@ async def upload_attachment(
         request, field=FILE_FIELD, limit=settings.attachment_max_bytes
     )
     content_type = service.check_content(content=received.content)
+    await service.check_unlinked_quota(
+        db=db,
+        principal=principal,
+        size=len(received.content),
+        max_files=settings.attachment_unlinked_max_files,
+        max_bytes=settings.attachment_unlinked_max_bytes,
+    )
     document = await service.store_attachment(
         db=db,
         content=received.content,
