@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     search_rate_per_second: float = 10.0
     search_rate_burst: int = 30
 
+    # Webhooks to loopback, private, link-local or metadata addresses are refused unless
+    # the operator allows them here (a receiver on the same network); not an admin setting
+    # of the desk, so that an admin account cannot reach the internal network through it.
+    webhook_allow_private_targets: bool = False
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None

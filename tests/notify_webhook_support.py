@@ -31,6 +31,8 @@ class Receiver:
 
     base_url: str = ""
     secret: str = ""
+    now: float | None = None  # the receiver's clock for the timestamp check (None: real)
+    retry_after: str | None = None  # sent with the answers of `answers`
     answers: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
 
@@ -41,11 +43,14 @@ class Receiver:
     async def hook(self, request: Request) -> Response:
         body = await request.body()  # the raw bytes: verified before any parsing
         signature = request.headers.get("x-helpdesk-signature", "")
-        verified = bool(self.secret) and verify(self.secret, body, signature)
+        verified = bool(self.secret) and verify(self.secret, body, signature, now=self.now)
         self.received.append(Received(request.url.path, dict(request.headers), body, verified))
         if self.answers:
             status = self.answers.pop(0)
-            return PlainTextResponse(f"answer {status}\n  with   details", status_code=status)
+            headers = {"Retry-After": self.retry_after} if self.retry_after else None
+            return PlainTextResponse(
+                f"answer {status}\n  with   details", status_code=status, headers=headers
+            )
         return Response(status_code=204 if verified else 401)
 
     async def moved(self, request: Request) -> Response:
@@ -62,9 +67,9 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def running_receiver() -> AsyncIterator[Receiver]:
+async def running_receiver(now: float | None = None) -> AsyncIterator[Receiver]:
     """A uvicorn server with a Receiver, stopped when the block ends."""
-    receiver = Receiver()
+    receiver = Receiver(now=now)
     port = free_port()
     config = uvicorn.Config(
         receiver.app(),

@@ -3,6 +3,7 @@ local receiver, how receivers' answers classify, and the delivery log."""
 
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from services.notify.webhooks.service import (
     verify,
     webhook_body,
 )
+from services.notify.webhooks.signing import TOLERANCE_SECONDS
 from shared import collections
 from shared.auth import Principal
 from shared.mongo import Database, Document
@@ -39,7 +41,7 @@ AT = datetime(2025, 3, 1, 8, 30, 15, 123000, tzinfo=UTC)
 NOW = datetime(2025, 3, 1, 8, 30, 20, tzinfo=UTC)
 ERRORS = (TransientDeliveryError, PermanentDeliveryError)
 FAR_AHEAD = datetime(2999, 1, 1, tzinfo=UTC)
-OTHER_URL = "http://10.0.0.5:8080/in"
+OTHER_URL = "https://other.example.net:8443/in"
 NEW = {"url": "https://crm.example.com/hooks/helpdesk", "events": ["received", "resolved"]}
 
 
@@ -64,6 +66,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 async def subscribe(db: Database, url: str, events: list[str], active: bool = True) -> Document:
     data = WebhookCreate(url=url, events=events, active=active)
     return await service.create_subscription(db=db, data=data, created_by="u-admin", now=NOW)
+
+
+async def send_local(**attempt: Any) -> int:
+    """A delivery attempt allowed to reach these tests' receivers on 127.0.0.1."""
+    return await send_webhook(allow_private=True, **attempt)
 
 
 def delivery(target: str, **fields: Any) -> Document:
@@ -272,12 +279,14 @@ async def test_subscriptions_for_matches_named_and_all_events(db: Database) -> N
 async def test_delivery_is_signed_and_verified_by_the_receiver(
     db: Database, http: httpx.AsyncClient
 ) -> None:
-    async with running_receiver() as receiver:
+    async with running_receiver(now=NOW.timestamp()) as receiver:
         hook = await subscribe(db, receiver.url, ["resolved"])
         receiver.secret = hook["secret"]
         document = delivery(hook["_id"])
 
-        status = await send_webhook(http=http, db=db, delivery=document, now=NOW)
+        status = await send_webhook(
+            http=http, db=db, allow_private=True, delivery=document, now=NOW
+        )
         assert status == 204
         [got] = receiver.received
         assert got.verified, "the receiver could not verify the signature"
@@ -285,8 +294,10 @@ async def test_delivery_is_signed_and_verified_by_the_receiver(
         assert got.headers["user-agent"] == "helpdesk-webhooks/1"
         assert got.headers["x-helpdesk-event"] == "resolved"
         assert got.headers["x-helpdesk-delivery"] == document["_id"]
-        assert got.headers["x-helpdesk-timestamp"] == str(int(NOW.timestamp()))
-        assert got.headers["x-helpdesk-signature"] == sign(hook["secret"], got.body)
+        assert "x-helpdesk-timestamp" not in got.headers  # it is in the signature
+        assert got.headers["x-helpdesk-signature"] == sign(
+            hook["secret"], got.body, timestamp=int(NOW.timestamp())
+        )
         assert json.loads(got.body.decode("utf-8")) == {
             "id": document["_id"],
             "event": "resolved",
@@ -302,36 +313,47 @@ async def test_delivery_is_signed_and_verified_by_the_receiver(
         again = await db[collections.NOTIFICATION_DELIVERIES].find_one({"_id": document["_id"]})
         assert again is not None
         later = NOW + timedelta(minutes=5)
-        assert await send_webhook(http=http, db=db, delivery=again, now=later) == 204
+        assert await send_local(http=http, db=db, delivery=again, now=later) == 204
         retried = receiver.received[1]
         assert retried.body == got.body
         assert retried.verified
         assert retried.headers["x-helpdesk-delivery"] == got.headers["x-helpdesk-delivery"]
-        assert retried.headers["x-helpdesk-timestamp"] == str(int(later.timestamp()))
+        assert retried.headers["x-helpdesk-signature"].startswith(f"t={int(later.timestamp())},")
 
 
-async def test_verify_refuses_tampering_and_other_secrets() -> None:
+async def test_verify_refuses_tampering_other_secrets_and_replays() -> None:
     body = webhook_body(delivery("s-1"))
-    signature = sign("the secret", body)
-    assert signature.startswith("sha256=")
-    assert len(signature) == len("sha256=") + 64
-    assert verify("the secret", body, signature)
+    sent_at = int(NOW.timestamp())
+    signature = sign("the secret", body, timestamp=sent_at)
+    assert re.fullmatch(rf"t={sent_at},v1=[0-9a-f]{{64}}", signature)
+    assert verify("the secret", body, signature, now=sent_at + 3)
     assert not verify("the secret", body.replace(b'"resolved"', b'"closed"', 1), signature)
-    assert not verify("another secret", body, signature)
-    assert not verify("the secret", body, signature.removeprefix("sha256="))
-    assert not verify("the secret", body, "sha256=" + "0" * 64)
-    assert not verify("the secret", body, "sha256=ü")
+    assert not verify("another secret", body, signature, now=sent_at)
+    assert not verify("the secret", body, signature.split(",")[1], now=sent_at)  # no t
+    assert not verify("the secret", body, f"t={sent_at},v1=" + "0" * 64, now=sent_at)
+    assert not verify("the secret", body, f"t={sent_at},v1=ü", now=sent_at)
+    # the timestamp is signed too: moved to now, the signature no longer matches
+    moved = signature.replace(f"t={sent_at}", f"t={sent_at + 600}")
+    assert not verify("the secret", body, moved, now=sent_at + 600)
+    # a captured delivery sent again later is refused by the documented tolerance
+    assert verify("the secret", body, signature, now=sent_at + TOLERANCE_SECONDS)
+    assert not verify("the secret", body, signature, now=sent_at + TOLERANCE_SECONDS + 1)
+    # while a secret rotates, any one matching v1 will do
+    both = signature + ",v1=" + sign("new secret", body, timestamp=sent_at).split("v1=")[1]
+    assert verify("new secret", body, both, now=sent_at)
 
 
 async def test_a_rotated_secret_signs_the_next_attempt(
     db: Database, http: httpx.AsyncClient
 ) -> None:
-    async with running_receiver() as receiver:
+    async with running_receiver(now=NOW.timestamp()) as receiver:
         hook = await subscribe(db, receiver.url, ["resolved"])
         receiver.secret = hook["secret"]  # the receiver still knows only the old secret
         await service.rotate_secret(db=db, webhook_id=hook["_id"], now=NOW)
         with pytest.raises(PermanentDeliveryError) as refused:
-            await send_webhook(http=http, db=db, delivery=delivery(hook["_id"]), now=NOW)
+            await send_webhook(
+                http=http, db=db, allow_private=True, delivery=delivery(hook["_id"]), now=NOW
+            )
         assert "401" in str(refused.value)
         assert receiver.received[0].verified is False
 
@@ -351,12 +373,14 @@ async def test_a_rotated_secret_signs_the_next_attempt(
 async def test_receiver_answers_classify_as_retry_or_give_up(
     db: Database, http: httpx.AsyncClient, answer: int, error: type[Exception]
 ) -> None:
-    async with running_receiver() as receiver:
+    async with running_receiver(now=NOW.timestamp()) as receiver:
         hook = await subscribe(db, receiver.url, ["resolved"])
         receiver.secret = hook["secret"]
         receiver.answers.append(answer)
         with pytest.raises(error) as raised:
-            await send_webhook(http=http, db=db, delivery=delivery(hook["_id"]), now=NOW)
+            await send_webhook(
+                http=http, db=db, allow_private=True, delivery=delivery(hook["_id"]), now=NOW
+            )
         other = (
             PermanentDeliveryError if error is TransientDeliveryError else TransientDeliveryError
         )
@@ -368,24 +392,30 @@ async def test_receiver_answers_classify_as_retry_or_give_up(
 
 
 async def test_redirects_are_not_followed(db: Database, http: httpx.AsyncClient) -> None:
-    async with running_receiver() as receiver:
+    async with running_receiver(now=NOW.timestamp()) as receiver:
         hook = await subscribe(db, f"{receiver.base_url}/moved", ["resolved"])
         receiver.secret = hook["secret"]
         with pytest.raises(PermanentDeliveryError, match="redirect"):
-            await send_webhook(http=http, db=db, delivery=delivery(hook["_id"]), now=NOW)
+            await send_webhook(
+                http=http, db=db, allow_private=True, delivery=delivery(hook["_id"]), now=NOW
+            )
         assert [got.path for got in receiver.received] == ["/moved"]
 
 
 async def test_unreachable_receivers_are_retried(db: Database, http: httpx.AsyncClient) -> None:
     nobody = await subscribe(db, f"http://127.0.0.1:{free_port()}/hook", ["resolved"])
     with pytest.raises(TransientDeliveryError, match="ConnectError") as refused:
-        await send_webhook(http=http, db=db, delivery=delivery(nobody["_id"]), now=NOW)
+        await send_webhook(
+            http=http, db=db, allow_private=True, delivery=delivery(nobody["_id"]), now=NOW
+        )
     assert len(str(refused.value)) <= 300
 
     async with hanging_up_receiver() as url:
         rude = await subscribe(db, url, ["resolved"])
         with pytest.raises(TransientDeliveryError) as dropped:
-            await send_webhook(http=http, db=db, delivery=delivery(rude["_id"]), now=NOW)
+            await send_webhook(
+                http=http, db=db, allow_private=True, delivery=delivery(rude["_id"]), now=NOW
+            )
         assert not isinstance(dropped.value, PermanentDeliveryError)
         assert "RemoteProtocolError" in str(dropped.value)
 
@@ -393,14 +423,18 @@ async def test_unreachable_receivers_are_retried(db: Database, http: httpx.Async
 async def test_inactive_or_deleted_subscriptions_are_not_sent_to(
     db: Database, http: httpx.AsyncClient
 ) -> None:
-    async with running_receiver() as receiver:
+    async with running_receiver(now=NOW.timestamp()) as receiver:
         paused = await subscribe(db, receiver.url, ["resolved"], active=False)
         with pytest.raises(PermanentDeliveryError, match="deleted or inactive"):
-            await send_webhook(http=http, db=db, delivery=delivery(paused["_id"]), now=NOW)
+            await send_webhook(
+                http=http, db=db, allow_private=True, delivery=delivery(paused["_id"]), now=NOW
+            )
         deleted = await subscribe(db, receiver.url, ["resolved"])
         await service.delete_subscription(db=db, webhook_id=deleted["_id"])
         with pytest.raises(PermanentDeliveryError, match="deleted or inactive"):
-            await send_webhook(http=http, db=db, delivery=delivery(deleted["_id"]), now=NOW)
+            await send_webhook(
+                http=http, db=db, allow_private=True, delivery=delivery(deleted["_id"]), now=NOW
+            )
         assert receiver.received == []
 
 

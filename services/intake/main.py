@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.intake import audit, orders
+from services.intake import orders
 from services.intake.admin.agents.directory import router as agents_directory_router
 from services.intake.admin.views import router as admin_router
 from services.intake.attachments import service as attachments_service
@@ -27,7 +27,7 @@ from services.intake.tickets.feed import TicketFeed
 from services.intake.tickets.stream import router as ticket_stream_router
 from services.intake.tickets.views import router as tickets_router
 from services.intake.users import service as users_service
-from shared import ratelimit
+from shared import audit, ratelimit
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.body_limit import BodyLimit, LingeringClose
 from shared.clock import utcnow

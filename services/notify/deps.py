@@ -37,7 +37,9 @@ async def get_principal(
             "Log in at intake (POST /v1/auth/token) and send 'Authorization: Bearer …'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return read_token(sent, settings=settings)
+    principal = read_token(sent, settings=settings)
+    request.state.principal = principal  # for the audit log
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -27,6 +27,7 @@ from services.notify.preferences.views import router as preferences_router
 from services.notify.webhooks import service as webhooks_service
 from services.notify.webhooks.service import SubscriptionCache
 from services.notify.webhooks.views import router as webhooks_router
+from shared import audit
 from shared.app import base_state, create_indexes, create_indexes_before_serving, service_app
 from shared.clock import utcnow
 from shared.db_commands import step_context
@@ -39,6 +40,7 @@ from shared.temporal import check_temporal, connect_temporal
 log = logging.getLogger("helpdesk.notify")
 
 INDEXES = (
+    audit.ensure_indexes,
     deliveries_service.ensure_indexes,
     inbox_service.ensure_indexes,
     webhooks_service.ensure_indexes,
@@ -58,7 +60,11 @@ def build_dispatcher(app: FastAPI) -> Dispatcher:
 
     async def webhook(delivery: Document) -> int | None:
         return await webhooks_service.send_webhook(
-            http=http, db=app.state.db, delivery=delivery, now=utcnow()
+            http=http,
+            db=app.state.db,
+            delivery=delivery,
+            now=utcnow(),
+            allow_private=settings.webhook_allow_private_targets,
         )
 
     return Dispatcher(
@@ -162,6 +168,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="E-mail, signed webhooks and the in-app inbox for every ticket event.",
         lifespan=lifespan,
     )
+    # Changes of who gets what, and where events are sent, as intake audits its own (the
+    # inbox's read marks are each user's own business).
+    app.add_middleware(audit.AuditLog, only=("/v1/webhooks", "/v1/preferences"))
     for router in (inbox_router, preferences_router, webhooks_router):
         app.include_router(router)
     return app

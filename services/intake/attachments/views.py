@@ -5,10 +5,10 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import StreamingResponse
 
-from services.intake import audit
 from services.intake.attachments import access, names, service, upload
 from services.intake.attachments.models import AttachmentRead, attachment_read
 from services.intake.deps import CurrentUser, DbDep, SettingsDep
+from shared import audit
 from shared.clock import utcnow
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
-from services.intake import audit
 from services.intake.admin.common import MAX_LIMIT, Page
 from services.intake.admin.groups.service import check_groups_exist
 from services.intake.canned import access, service
@@ -15,6 +14,7 @@ from services.intake.canned.models import (
     CannedResponseUpdate,
 )
 from services.intake.deps import DbDep, StaffUser
+from shared import audit
 from shared.clock import utcnow
 from shared.enums import Language
 from shared.mongo import Document

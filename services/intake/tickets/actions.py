@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
 
-from services.intake import audit
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
 from services.intake.tickets import access, messages, reads, service
 from services.intake.tickets.models import (
@@ -22,7 +21,7 @@ from services.intake.tickets.models import (
     TicketRead,
 )
 from services.intake.tickets.workflow_calls import run_update
-from shared import collections
+from shared import audit, collections
 from shared.auth import Principal
 from shared.clock import utcnow
 from shared.enums import Role, TicketStatus, Visibility

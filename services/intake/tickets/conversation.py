@@ -5,7 +5,6 @@ resumes it (the workflow does that)."""
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
-from services.intake import audit
 from services.intake.attachments.service import link_attachments
 from services.intake.canned.service import render_canned_response
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
@@ -13,6 +12,7 @@ from services.intake.tickets import access, messages, reads, service
 from services.intake.tickets.actions import acting_user
 from services.intake.tickets.models import MessageCreate, MessageRead, TicketRead
 from services.intake.tickets.workflow_calls import run_update
+from shared import audit
 from shared.clock import utcnow
 from shared.enums import Visibility
 from shared.errors import ApiError

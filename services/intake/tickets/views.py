@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from temporalio.service import RPCError
 
-from services.intake import audit
 from services.intake.attachments.service import (
     check_attachments,
     link_attachments,
@@ -19,6 +18,7 @@ from services.intake.auth import service as auth_service
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
 from services.intake.tickets import access, lifecycle, listing, messages, queries, reads, service
 from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
+from shared import audit
 from shared.auth import Principal
 from shared.clock import utcnow
 from shared.enums import Category, Priority, SlaState, TicketStatus, TicketType

@@ -142,7 +142,9 @@ class Dispatcher:
                 db=self._db,
                 delivery=delivery,
                 error=str(exc) or type(exc).__name__,
-                retry_at=self._retry_at(channel, delivery, utcnow()),
+                retry_at=self._retry_at(
+                    channel, delivery, utcnow(), asked=getattr(exc, "retry_after", None)
+                ),
                 response_status=getattr(exc, "response_status", None),
             )
         else:
@@ -150,8 +152,13 @@ class Dispatcher:
                 db=self._db, delivery=delivery, now=utcnow(), response_status=status
             )
 
-    def _retry_at(self, channel: Channel, delivery: Document, now: datetime) -> datetime | None:
+    def _retry_at(
+        self, channel: Channel, delivery: Document, now: datetime, *, asked: timedelta | None
+    ) -> datetime | None:
+        """The next attempt: after the backoff, or later when the receiver asked for a
+        longer pause (Retry-After); None once past giving up."""
         first = delivery.get("first_attempt_at") or now
         if now - first >= self._give_up_after[channel]:
             return None
-        return now + self._backoff[channel](int(delivery.get("attempts", 1)))
+        wait = self._backoff[channel](int(delivery.get("attempts", 1)))
+        return now + max(wait, asked or timedelta(0))

@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,13 @@ from services.notify.webhooks.models import (
 from services.notify.webhooks.signing import sign as sign
 from services.notify.webhooks.signing import verify as verify
 from services.notify.webhooks.signing import webhook_body as webhook_body
+from services.notify.webhooks.targets import (
+    Resolver,
+    TargetRefusedError,
+    checked_target,
+    literal_refusal,
+    system_resolver,
+)
 from shared import collections
 from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
@@ -41,6 +49,8 @@ CHANNEL = "webhook"  # `channel` of a webhook's documents in notification_delive
 GIVE_UP_AFTER = timedelta(hours=25)
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_RETRY = timedelta(hours=1)
+# A receiver's Retry-After is honoured up to this (a longer one is read as this).
+LONGEST_RETRY_AFTER = timedelta(hours=6)
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "helpdesk-webhooks/1"
 # Statuses that say "not now" rather than "never": timeouts, too early, rate limited.
@@ -52,10 +62,17 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 class TransientWebhookError(TransientDeliveryError):
-    """Retry later; `response_status` is the receiver's answer (None: it did not answer)."""
+    """Retry later; `response_status` is the receiver's answer (None: it did not answer),
+    `retry_after` how long it asked us to wait."""
 
-    def __init__(self, message: str, *, response_status: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        response_status: int | None = None,
+        retry_after: timedelta | None = None,
+    ) -> None:
+        super().__init__(message, retry_after=retry_after)
         self.response_status = response_status
 
 
@@ -91,12 +108,22 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-def check_url(url: str) -> str:
-    """The URL, trimmed; 422 `invalid_url` unless it is an http(s) URL we can POST to."""
+def check_url(url: str, *, allow_private: bool = False) -> str:
+    """The URL, trimmed; 422 `invalid_url` unless it is an http(s) URL we can POST to, 422
+    `webhook_target_not_allowed` for an internal address written as such (a name is
+    checked at every delivery, on what it resolves to then)."""
     url = url.strip()
     problem = _url_problem(url)
     if problem is not None:
         raise ApiError(422, "invalid_url", problem, {"url": url[:200]})
+    refused = None if allow_private else literal_refusal(urlsplit(url).hostname or "")
+    if refused is not None:
+        raise ApiError(
+            422,
+            "webhook_target_not_allowed",
+            f"Webhooks are not sent to internal addresses: {refused}.",
+            {"url": url[:200]},
+        )
     return url
 
 
@@ -191,12 +218,17 @@ class SubscriptionCache:
 
 
 async def create_subscription(
-    *, db: Database, data: WebhookCreate, created_by: str, now: datetime
+    *,
+    db: Database,
+    data: WebhookCreate,
+    created_by: str,
+    now: datetime,
+    allow_private: bool = False,
 ) -> Document:
     """Store a new subscription with a fresh secret; the document, secret included."""
     document: Document = {
         "_id": str(ObjectId()),
-        "url": check_url(data.url),
+        "url": check_url(data.url, allow_private=allow_private),
         "events": check_events(data.events),
         "secret": secrets.token_urlsafe(32),
         "active": data.active,
@@ -233,11 +265,16 @@ async def get_subscription(*, db: Database, webhook_id: str) -> Document:
 
 
 async def update_subscription(
-    *, db: Database, webhook_id: str, changes: dict[str, Any], now: datetime
+    *,
+    db: Database,
+    webhook_id: str,
+    changes: dict[str, Any],
+    now: datetime,
+    allow_private: bool = False,
 ) -> Document:
     """Set the changed fields (url and events checked first); the subscription after."""
     if "url" in changes:
-        changes["url"] = check_url(changes["url"])
+        changes["url"] = check_url(changes["url"], allow_private=allow_private)
     if "events" in changes:
         changes["events"] = check_events(changes["events"])
     updated = await update_and_read(
@@ -332,47 +369,82 @@ async def _start_of(response: httpx.Response) -> str:
     return " ".join(start[:200].decode("utf-8", errors="replace").split())
 
 
+def _retry_after(response: httpx.Response, now: datetime) -> timedelta | None:
+    """What the receiver's `Retry-After` asks for (seconds or an HTTP date), at most
+    LONGEST_RETRY_AFTER; None when it asks for nothing readable."""
+    raw = response.headers.get("retry-after", "").strip()
+    if raw.isdigit():
+        wait = timedelta(seconds=int(raw))
+    else:
+        try:
+            wait = parsedate_to_datetime(raw) - now
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, timedelta(0)), LONGEST_RETRY_AFTER)
+
+
 async def send_webhook(
-    *, http: httpx.AsyncClient, db: Database, delivery: Document, now: datetime
+    *,
+    http: httpx.AsyncClient,
+    db: Database,
+    delivery: Document,
+    now: datetime,
+    allow_private: bool = False,
+    resolve: Resolver = system_resolver,
 ) -> int:
-    """One attempt at a delivery: the receiver's 2xx status, or a Transient/Permanent error."""
+    """One attempt at a delivery: the receiver's 2xx status, or a Transient/Permanent error.
+    Internal addresses are refused unless `allow_private` (see `targets.py`)."""
     subscription = await db[collections.WEBHOOK_SUBSCRIPTIONS].find_one(
         {"_id": str(delivery["target"])}
     )
     if subscription is None or subscription.get("active") is not True:
         raise PermanentWebhookError("subscription deleted or inactive")
     body = webhook_body(delivery)
+    url = httpx.URL(subscription["url"])
+    try:
+        target = await checked_target(
+            url.host,
+            url.port or (443 if url.scheme == "https" else 80),
+            allow_private=allow_private,
+            resolve=resolve,
+        )
+    except TargetRefusedError as exc:
+        raise PermanentWebhookError(_clip(f"target not allowed: {exc}")) from exc
+    except OSError as exc:  # no such name, or the resolver is away: maybe later
+        raise TransientWebhookError(_clip(f"cannot resolve {url.host}: {exc}")) from exc
     headers = {
+        "Host": url.netloc.decode("ascii"),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Helpdesk-Event": str(delivery["event"]),
         "X-Helpdesk-Delivery": str(delivery["_id"]),
-        "X-Helpdesk-Timestamp": str(int(now.timestamp())),
-        "X-Helpdesk-Signature": sign(subscription["secret"], body),
+        "X-Helpdesk-Signature": sign(subscription["secret"], body, timestamp=int(now.timestamp())),
     }
     try:
         # Streamed, so an error answer's body is read only as far as the log needs it.
         async with http.stream(
             "POST",
-            subscription["url"],
+            url.copy_with(host=target.address),  # the address checked, not a new lookup
             content=body,
             headers=headers,
             timeout=TIMEOUT_SECONDS,
             # A redirect could lead the signed event anywhere; the admin updates the URL.
             follow_redirects=False,
+            extensions={"sni_hostname": target.host},
         ) as response:
             status = response.status_code
             if 200 <= status < 300:
                 return status
             detail = await _start_of(response)
+            retry_after = _retry_after(response, now)
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise PermanentWebhookError(_clip(f"cannot send to this URL: {exc}")) from exc
     except httpx.TransportError as exc:
-        # Refused, reset, timed out, DNS failure: the receiver may be back later.
+        # Refused, reset, timed out: the receiver may be back later.
         raise TransientWebhookError(_clip(f"{type(exc).__name__}: {exc}".rstrip(": "))) from exc
     message = _clip(f"HTTP {status}: {detail}" if detail else f"HTTP {status}")
     if status in RETRY_STATUSES or status >= 500:
-        raise TransientWebhookError(message, response_status=status)
+        raise TransientWebhookError(message, response_status=status, retry_after=retry_after)
     if 300 <= status < 400:
         message = _clip(f"HTTP {status} redirect not followed; update the subscription's URL")
     raise PermanentWebhookError(message, response_status=status)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from services.notify.deps import AdminUser, DbDep, SubscriptionsDep, get_admin
+from services.notify.deps import AdminUser, DbDep, SettingsDep, SubscriptionsDep, get_admin
 from services.notify.webhooks import service
 from services.notify.webhooks.models import (
     DeliveryStatus,
@@ -44,10 +44,20 @@ def _delivery(document: Document) -> WebhookDeliveryRead:
 
 @router.post("", status_code=201, response_model=WebhookCreated)
 async def create_webhook(
-    body: WebhookCreate, db: DbDep, admin: AdminUser, subscriptions: SubscriptionsDep
+    body: WebhookCreate,
+    db: DbDep,
+    admin: AdminUser,
+    subscriptions: SubscriptionsDep,
+    settings: SettingsDep,
 ) -> WebhookCreated:
     """Subscribe a URL to events; `secret` is shown in this answer only."""
-    created = await service.create_subscription(db=db, data=body, created_by=admin.id, now=utcnow())
+    created = await service.create_subscription(
+        db=db,
+        data=body,
+        created_by=admin.id,
+        now=utcnow(),
+        allow_private=settings.webhook_allow_private_targets,
+    )
     subscriptions.invalidate()
     return _created(created)
 
@@ -67,11 +77,19 @@ async def read_webhook(webhook_id: WebhookId, db: DbDep) -> WebhookRead:
 
 @router.patch("/{webhook_id}", response_model=WebhookRead)
 async def update_webhook(
-    webhook_id: WebhookId, body: WebhookUpdate, db: DbDep, subscriptions: SubscriptionsDep
+    webhook_id: WebhookId,
+    body: WebhookUpdate,
+    db: DbDep,
+    subscriptions: SubscriptionsDep,
+    settings: SettingsDep,
 ) -> WebhookRead:
     """Change the URL, events, description, or pause it (`active: false`)."""
     updated = await service.update_subscription(
-        db=db, webhook_id=webhook_id, changes=body.changes(), now=utcnow()
+        db=db,
+        webhook_id=webhook_id,
+        changes=body.changes(),
+        now=utcnow(),
+        allow_private=settings.webhook_allow_private_targets,
     )
     subscriptions.invalidate()
     return _read(updated)

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from services.intake import audit
 from services.intake.admin.agents import service
 from services.intake.admin.agents.models import AgentCreate, AgentRead, AgentUpdate, StaffRole
 from services.intake.admin.common import MAX_LIMIT, Page
 from services.intake.admin.groups.service import check_groups_exist
 from services.intake.deps import AdminUser, DbDep, get_admin
+from shared import audit
 from shared.clock import utcnow
 from shared.mongo import Document
 

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from services.intake import audit
 from services.intake.admin.api_keys import service
 from services.intake.admin.common import MAX_LIMIT, Page
 from services.intake.auth.models import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from services.intake.auth.service import ApiKeys, new_api_key
 from services.intake.deps import AdminUser, DbDep, get_admin
+from shared import audit
 from shared.clock import utcnow
 from shared.mongo import Document
 

@@ -6,10 +6,10 @@ Running tickets pick a change up when their workflow next reloads the configurat
 
 from fastapi import APIRouter, Depends, Request
 
-from services.intake import audit
 from services.intake.admin.config import service
 from services.intake.admin.config.models import DeskSettingsUpdate, SlaPolicyUpdate
 from services.intake.deps import DbDep, get_admin
+from shared import audit
 from shared.desk_config import DeskSettings
 from shared.sla import SlaPolicy
 

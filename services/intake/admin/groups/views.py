@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Depends, Request, status
 
-from services.intake import audit
 from services.intake.admin.common import Page
 from services.intake.admin.groups import service
 from services.intake.admin.groups.models import GroupCreate, GroupRead, GroupUpdate
 from services.intake.deps import DbDep, get_admin
+from shared import audit
 from shared.clock import utcnow
 from shared.mongo import Document
 

@@ -1,4 +1,5 @@
-"""The audit log (K2): every request that changes something, who sent it and how it ended."""
+"""The audit log (K2): every request to intake or notify that changes something, who sent
+it and how it ended."""
 
 import logging
 from typing import Any
@@ -14,7 +15,7 @@ from shared.auth import Principal
 from shared.clock import utcnow
 from shared.mongo import Database, Document
 
-log = logging.getLogger("helpdesk.intake.audit")
+log = logging.getLogger("helpdesk.audit")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -59,15 +60,18 @@ class AuditLog:
     """ASGI middleware: an audit entry for every request that may change something, written
     before the last byte of its answer leaves (a plain ASGI wrapper: no per-request task)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, only: tuple[str, ...] = ("/",)) -> None:
         self._app = app
+        self._only = only  # path prefixes audited
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Presence (tickets/presence.py) changes nothing of the desk: who is looking now.
+        path = str(scope.get("path", ""))
         if (
             scope["type"] != "http"
             or scope["method"] in READ_METHODS
-            or str(scope.get("path", "")).endswith("/presence")
+            or path.endswith("/presence")
+            or not path.startswith(self._only)
         ):
             await self._app(scope, receive, send)
             return
