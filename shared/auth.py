@@ -26,8 +26,21 @@ class Principal(BaseModel):
     email: str | None = None
     groups: tuple[str, ...] = ()
     language: str = "zh-CN"
-    # Set for a client system: it files and follows tickets on behalf of customers.
+    # Set for a client system: it files and follows tickets on behalf of customers, as far
+    # as its scopes let it, for customers of its domains (none listed: any).
     api_key_id: str | None = None
+    api_key_scopes: tuple[str, ...] = ()
+    api_key_domains: tuple[str, ...] = ()
+
+    def require_scope(self, scope: str) -> None:
+        """403 `api_key_scope_missing` for a client system whose key lacks `scope`."""
+        if self.api_key_id is not None and scope not in self.api_key_scopes:
+            raise ApiError(
+                403,
+                "api_key_scope_missing",
+                f"This API key may not do this: it lacks the scope '{scope}'.",
+                {"scope": scope, "scopes": list(self.api_key_scopes)},
+            )
 
     @property
     def is_staff(self) -> bool:

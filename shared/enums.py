@@ -233,3 +233,12 @@ LABELS: dict[StrEnum | EscalationLevel, Label] = {
 def label(value: StrEnum | EscalationLevel, language: Language = "en") -> str:
     """The label of an enum value in the given language."""
     return LABELS[value].text(language)
+
+
+class ApiKeyScope(StrEnum):
+    """What a client system's API key may do (keys issued before scopes existed may do
+    all of it)."""
+
+    FILE_TICKETS = "tickets:file"  # file tickets for customers, upload their files
+    READ_TICKETS = "tickets:read"  # read the tickets it filed
+    ACT_ON_TICKETS = "tickets:act"  # reply and act on them for their customers

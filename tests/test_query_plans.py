@@ -275,7 +275,9 @@ async def walk_the_hot_paths(desk: Desk) -> None:
                              json={**ticket, "title": "网络断开"})  # fmt: skip
     await desk.placed(queued["id"])
     await desk.act(admin, queued["id"], "claim")
-    await desk.act(admin, filed[1], "merge", into_ticket_id=filed[0])
+    await desk.act(
+        admin, filed[1], "merge", into_ticket_id=filed[0], different_customer_reason="one shop"
+    )
     await desk.act(admin, filed[0], "close", reason="invalid")
     await desk.act(admin, queued["id"], "resolve", solution="Router restarted.")
     # Reading: the lists and the detail, as each role sees them.

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from shared import collections
-from tests.intake_support import Api
+from tests.intake_support import NEW_TICKET, Api
 
 
 async def test_from_filing_to_confirmation_with_a_rating(api: Api) -> None:
@@ -227,10 +227,17 @@ async def test_related_order_and_canned_reply_in_the_customers_language(api: Api
     ticket = await api.file("bob", type="order", category="refund", order_id="SO-1")
     assert (await api.detail("bob", ticket["id"]))["order"]["status"] == "paid"
     assert (await api.detail("agent2", ticket["id"]))["order"]["id"] == "SO-1"
-    # Someone else's order number on a ticket is not shown to the customer.
-    other = await api.file("bob", type="order", category="refund", order_id="SO-2", title="b")
-    assert (await api.detail("bob", other["id"]))["order"] is None
-    assert (await api.detail("agent2", other["id"]))["order"]["id"] == "SO-2"
+    # Someone else's order cannot be named: refused as unknown, and nothing is filed.
+    other = await api.call(
+        "bob",
+        "POST",
+        "/v1/tickets",
+        json={**NEW_TICKET, "type": "order", "category": "refund", "order_id": "SO-2"},
+    )
+    assert (other.status_code, other.json()["error"]["code"]) == (422, "unknown_order")
+    unknown = await api.call("bob", "POST", "/v1/tickets", json={**NEW_TICKET, "order_id": "SO-9"})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (422, "unknown_order")
+    assert await api.db[collections.TICKETS].count_documents({"order_id": {"$ne": "SO-1"}}) == 0
 
     sent = await api.call(
         "agent1",

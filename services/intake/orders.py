@@ -6,6 +6,7 @@ from typing import Any, Protocol
 from pymongo import ASCENDING
 
 from shared import collections
+from shared.errors import ApiError
 from shared.mongo import Database, ensure_index
 
 
@@ -17,6 +18,19 @@ class OrderLookup(Protocol):
     async def orders_of(self, customer_id: str, *, limit: int) -> list[dict[str, Any]]:
         """The customer's latest orders, newest first (to pick one when filing)."""
         ...
+
+
+async def check_order_of(orders: OrderLookup, *, order_id: str, customer_id: str) -> None:
+    """422 `unknown_order` unless `order_id` is an order of `customer_id` (someone else's
+    order is answered as unknown, so its existence is not told)."""
+    order = await orders.find_order(order_id)
+    if order is None or order.get("customer_id") != customer_id:
+        raise ApiError(
+            422,
+            "unknown_order",
+            "No order with this id among the customer's orders.",
+            {"order_id": order_id},
+        )
 
 
 async def ensure_indexes(*, db: Database) -> None:

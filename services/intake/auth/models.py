@@ -3,9 +3,16 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from shared.enums import Role
+from shared.enums import ApiKeyScope, Role
 
 Email = Annotated[
     str,
@@ -48,10 +55,35 @@ class CustomerRef(BaseModel):
         return self
 
 
+Domain = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=253,
+        pattern=r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    ),
+]
+DEFAULT_SCOPES = [ApiKeyScope.FILE_TICKETS, ApiKeyScope.READ_TICKETS]
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
+    scopes: list[ApiKeyScope] = Field(
+        default_factory=lambda: list(DEFAULT_SCOPES),
+        min_length=1,
+        description="What the key may do; by default file tickets and read the ones it filed.",
+    )
+    customer_domains: list[Domain] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The e-mail domains of the customers it may file for; none: any.",
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When it stops working; none: until revoked."
+    )
 
 
 class ApiKeyRead(BaseModel):
@@ -62,6 +94,10 @@ class ApiKeyRead(BaseModel):
     created_by: str
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # Keys issued before scopes existed may do everything, for any customer.
+    scopes: list[ApiKeyScope] = Field(default_factory=lambda: list(ApiKeyScope))
+    customer_domains: list[str] = Field(default_factory=list)
+    expires_at: datetime | None = None
 
 
 class ApiKeyCreated(ApiKeyRead):

@@ -17,7 +17,8 @@ from services.intake.auth.models import CustomerRef
 from services.intake.users.service import verify_password
 from shared import collections
 from shared.auth import Principal
-from shared.enums import Role
+from shared.clock import as_utc
+from shared.enums import ApiKeyScope, Role
 from shared.errors import ApiError
 from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
 
@@ -70,8 +71,17 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def new_api_key(*, name: str, created_by: str, now: datetime) -> tuple[Document, str]:
-    """A new API key's document and the key itself (shown once, never stored)."""
+def new_api_key(
+    *,
+    name: str,
+    created_by: str,
+    now: datetime,
+    scopes: list[str] | None = None,
+    customer_domains: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[Document, str]:
+    """A new API key's document and the key itself (shown once, never stored); without
+    `scopes`, it may do everything."""
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     document = {
@@ -83,6 +93,9 @@ def new_api_key(*, name: str, created_by: str, now: datetime) -> tuple[Document,
         "created_by": created_by,
         "last_used_at": None,
         "revoked_at": None,
+        "scopes": list(ApiKeyScope) if scopes is None else list(dict.fromkeys(scopes)),
+        "customer_domains": list(dict.fromkeys(customer_domains or [])),
+        "expires_at": expires_at,
     }
     return document, f"{API_KEY_PREFIX}_{key_id}_{secret}"
 
@@ -115,9 +128,18 @@ class ApiKeys:
             raise invalid
         if not hmac.compare_digest(document["secret_hash"], _hash_secret(secret)):
             raise invalid
+        expires_at = document.get("expires_at")
+        if expires_at is not None and as_utc(expires_at) <= now:
+            raise ApiError(401, "api_key_expired", "The API key has expired; ask for a new one.")
         await self._touch(db, key_id, now)
         return Principal(
-            id=f"api_key:{key_id}", role=Role.CUSTOMER, name=document["name"], api_key_id=key_id
+            id=f"api_key:{key_id}",
+            role=Role.CUSTOMER,
+            name=document["name"],
+            api_key_id=key_id,
+            # keys issued before scopes existed may do everything, for anyone
+            api_key_scopes=tuple(document.get("scopes", list(ApiKeyScope))),
+            api_key_domains=tuple(document.get("customer_domains", [])),
         )
 
     def forget(self, key_id: str) -> None:

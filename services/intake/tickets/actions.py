@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
 from services.intake.tickets import access, messages, reads, service
@@ -24,7 +24,7 @@ from services.intake.tickets.workflow_calls import run_update
 from shared import audit, collections
 from shared.auth import Principal
 from shared.clock import utcnow
-from shared.enums import Role, TicketStatus, Visibility
+from shared.enums import ApiKeyScope, Role, TicketStatus, Visibility
 from shared.errors import ApiError
 from shared.mongo import Database, Document
 from shared.ticket_updates import (
@@ -115,13 +115,34 @@ async def _request_info(context: Context, body: RequestInfoFields) -> BaseModel:
     return RequestInfoRequest(actor=context.actor, message_id=message_id)
 
 
-async def _merge(context: Context, body: MergeIntoFields) -> BaseModel:
+class MergeFields(MergeIntoFields):
+    different_customer_reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=500,
+        description="Needed to merge into a ticket of another customer: why (audited).",
+    )
+
+
+async def _merge(context: Context, body: MergeFields) -> BaseModel:
     into = await service.find_ticket(db=context.db, ticket_id=body.into_ticket_id)
     original = access.visible(context.principal, into, body.into_ticket_id)
     if original["status"] == TicketStatus.CLOSED:
         raise ApiError(
             409, "ticket_closed", f"Ticket #{original['number']} is closed; merge into an open one."
         )
+    ours = (context.ticket.get("submitter") or {}).get("id")
+    theirs = (original.get("submitter") or {}).get("id")
+    if ours != theirs and not body.different_customer_reason:
+        # The original's customer would then follow this customer's conversation.
+        raise ApiError(
+            409,
+            "merge_customers_differ",
+            f"Ticket #{context.ticket['number']} and #{original['number']} were filed by "
+            "different customers; give different_customer_reason to merge them anyway.",
+            {"into_ticket_id": body.into_ticket_id},
+        )
+    # The reason stays in the audit entry of this request, with the rest of its body.
     return MergeIntoRequest(actor=context.actor, into_ticket_id=body.into_ticket_id)
 
 
@@ -202,7 +223,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "merge": Action(
         UpdateName.MERGE_INTO,
-        MergeIntoFields,
+        MergeFields,
         _merge,
         summary="Close as a duplicate of another ticket.",
     ),
@@ -234,6 +255,7 @@ async def perform(
     wait: float,
 ) -> TicketRead:
     """Check, send and answer one action."""
+    principal.require_scope(ApiKeyScope.ACT_ON_TICKETS)
     ticket = access.visible(
         principal, await service.find_ticket(db=db, ticket_id=ticket_id), ticket_id
     )

@@ -14,7 +14,7 @@ from services.intake.tickets.models import MessageCreate, MessageRead, TicketRea
 from services.intake.tickets.workflow_calls import run_update
 from shared import audit
 from shared.clock import utcnow
-from shared.enums import Visibility
+from shared.enums import ApiKeyScope, Visibility
 from shared.errors import ApiError
 from shared.ticket_updates import AddMessageRequest, UpdateName
 
@@ -39,6 +39,7 @@ async def post_message(
     settings: SettingsDep,
 ) -> MessagePosted:
     """Add a public reply or an internal note; answers the message and the ticket after it."""
+    principal.require_scope(ApiKeyScope.ACT_ON_TICKETS)
     ticket = access.visible(
         principal, await service.find_ticket(db=db, ticket_id=ticket_id), ticket_id
     )

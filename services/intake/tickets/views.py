@@ -16,12 +16,13 @@ from services.intake.attachments.service import (
 )
 from services.intake.auth import service as auth_service
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
+from services.intake.orders import check_order_of
 from services.intake.tickets import access, lifecycle, listing, messages, queries, reads, service
 from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
 from shared import audit
 from shared.auth import Principal
 from shared.clock import utcnow
-from shared.enums import Category, Priority, SlaState, TicketStatus, TicketType
+from shared.enums import ApiKeyScope, Category, Priority, SlaState, TicketStatus, TicketType
 from shared.errors import ApiError
 from shared.mongo import Database, Document
 from shared.sla import DEFAULT_SLA_POLICY
@@ -49,6 +50,7 @@ async def _submitter(
             raise ApiError(
                 422, "customer_required", "A client system names the customer it files for."
             )
+        check_customer_domain(principal, body.customer.email)
         customer = await auth_service.find_or_create_customer(
             db=db, ref=body.customer, now=utcnow()
         )
@@ -71,6 +73,22 @@ async def _submitter(
         "email": customer.get("email"),
     }
     return person, source
+
+
+def check_customer_domain(principal: Principal, email: str | None) -> None:
+    """403 `customer_domain_not_allowed` when a client system limited to some e-mail
+    domains files for a customer outside them (or one known by no e-mail)."""
+    allowed = principal.api_key_domains
+    if not allowed:
+        return
+    domain = email.rsplit("@", 1)[1].lower() if email and "@" in email else None
+    if domain not in allowed:
+        raise ApiError(
+            403,
+            "customer_domain_not_allowed",
+            "This API key files only for customers of its e-mail domains.",
+            {"customer_domains": list(allowed)},
+        )
 
 
 def _priority(principal: Principal, body: TicketCreate) -> Priority:
@@ -120,6 +138,7 @@ async def create_ticket(
     portal_session: PortalSession = None,
 ) -> TicketRead:
     """File a ticket: it is stored (journaled), then its workflow starts and keeps it."""
+    principal.require_scope(ApiKeyScope.FILE_TICKETS)
     service.check_category(data=body)
     idempotency = None
     if idempotency_key:
@@ -131,6 +150,10 @@ async def create_ticket(
         if existing is not None:
             return _replay(existing, idempotency["fingerprint"], response)
     submitter, source = await _submitter(db=db, principal=principal, body=body)
+    if body.order_id is not None:
+        await check_order_of(
+            request.app.state.orders, order_id=body.order_id, customer_id=submitter["id"]
+        )
     if portal_session:
         source = {**source, "session": portal_session}
     ticket_id = service.new_ticket_id()
@@ -200,6 +223,7 @@ async def list_tickets(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> TicketPage:
     """Tickets the caller may see (customers: their own; agents: their groups'), filtered."""
+    principal.require_scope(ApiKeyScope.READ_TICKETS)
     filters = queries.TicketFilters(
         status=status,
         type=type,
@@ -244,6 +268,7 @@ async def read_ticket(
     ticket_id: service.TicketId, principal: CurrentUser, request: Request, db: DbDep
 ) -> TicketDetail:
     """The A2 detail: fields, conversation, history, SLA, submitter, related order."""
+    principal.require_scope(ApiKeyScope.READ_TICKETS)
     document = access.visible(
         principal, await service.find_ticket(db=db, ticket_id=ticket_id), ticket_id
     )

@@ -11,6 +11,7 @@ from services.intake.auth.service import ApiKeys, new_api_key
 from services.intake.deps import AdminUser, DbDep, get_admin
 from shared import audit
 from shared.clock import utcnow
+from shared.errors import ApiError
 from shared.mongo import Document
 
 router = APIRouter(
@@ -26,10 +27,27 @@ def _read(document: Document) -> ApiKeyRead:
 async def create_api_key(
     body: ApiKeyCreate, request: Request, db: DbDep, admin: AdminUser
 ) -> ApiKeyCreated:
-    """Issue a key; `key` is shown in this answer only (send it as `X-API-Key`)."""
-    document, key = new_api_key(name=body.name, created_by=admin.id, now=utcnow())
+    """Issue a key; `key` is shown in this answer only (send it as `X-API-Key`). Its scopes
+    say what it may do, `customer_domains` for whom it may file, `expires_at` until when."""
+    now = utcnow()
+    if body.expires_at is not None and body.expires_at <= now:
+        raise ApiError(422, "invalid_expiry", "An API key's expiry must be in the future.")
+    document, key = new_api_key(
+        name=body.name,
+        created_by=admin.id,
+        now=now,
+        scopes=[scope.value for scope in body.scopes],
+        customer_domains=body.customer_domains,
+        expires_at=body.expires_at,
+    )
     await service.insert_api_key(db=db, document=document)
-    audit.note(request, api_key_id=document["_id"], name=body.name)
+    audit.note(
+        request,
+        api_key_id=document["_id"],
+        name=body.name,
+        scopes=document["scopes"],
+        customer_domains=document["customer_domains"],
+    )
     return ApiKeyCreated.model_validate({**document, "id": document["_id"], "key": key})
 
 
