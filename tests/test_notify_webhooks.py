@@ -65,7 +65,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 async def subscribe(db: Database, url: str, events: list[str], active: bool = True) -> Document:
     data = WebhookCreate(url=url, events=events, active=active)
-    return await service.create_subscription(db=db, data=data, created_by="u-admin", now=NOW)
+    return await service.create_subscription(
+        db=db, data=data, created_by="u-admin", now=NOW, allow_private=True
+    )
 
 
 async def send_local(**attempt: Any) -> int:
