@@ -8,7 +8,7 @@ burst that straddles two windows is counted whole; the weighted share is rounded
 never lets one more through. A counter is one document written by `_id` with `$inc`
 (atomic); a TTL index removes it once the window after it has passed. The previous
 window's count cannot change any more, so each process reads it once per key and window:
-a request costs one round trip.
+a request costs an upsert and a read by `_id`.
 
 The counters are written without waiting for the journal: a counter lost to a crash only
 forgives a few requests, and a journaled write per request would cost far more. When
@@ -24,7 +24,6 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 
 import pymongo
-from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 from pymongo.write_concern import WriteConcern
 
@@ -114,14 +113,15 @@ class RateLimit:
             if spend:
                 # Kept through the next window, which reads it as its previous one.
                 expires = datetime.fromtimestamp((window + 2) * self._window + 1, UTC)
-                document = await self._counters.find_one_and_update(
+                # An upsert and a read by `_id`, not find_one_and_update: SecantusDB runs
+                # every findAndModify as a scan of the collection (shared.mongo). What is
+                # read back may count a concurrent request too, erring on the safe side.
+                await self._counters.update_one(
                     {"_id": counter_id},
                     {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires}},
                     upsert=True,
-                    return_document=ReturnDocument.AFTER,
                 )
-            else:
-                document = await self._counters.find_one({"_id": counter_id})
+            document = await self._counters.find_one({"_id": counter_id})
         return int(document["count"]) if document else 0
 
     async def _previous_count(self, key: str, now: float) -> int:
