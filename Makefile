@@ -12,15 +12,18 @@ DEPS_STAMP := $(VENV)/.stamp-deps
 MEILI_STAMP := $(MEILI_DIR)/node_modules/.stamp-meili
 WEB_STAMP := web/node_modules/.stamp-web
 LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.stamp-lighthouse
+FUZZ_VENV := tools/fuzz/.venv
+FUZZ_STAMP := $(FUZZ_VENV)/.stamp-fuzz
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 WEB_BUILT := web/dist/index.html
 
-.PHONY: help setup run test lint format typecheck web web-check pytest bench lock clean
+.PHONY: help setup run test lint format typecheck web web-check pytest bench fuzz lock clean
 
 help:
 	@echo "make run     start the whole help desk on embedded servers (Ctrl-C stops it)"
 	@echo "make test    lint, type check and the whole test suite against real servers"
 	@echo "make bench   benchmarks (one: make bench NAME=<name>), results in bench/results/"
+	@echo "make fuzz    Schemathesis against every API as admin, customer and anonymous"
 	@echo "make setup   install everything (done by run/test/bench on first use)"
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
@@ -86,6 +89,15 @@ $(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json
 bench: setup web $(if $(filter web,$(or $(NAME),web)),$(LIGHTHOUSE_STAMP))
 	$(PY) -m bench $(NAME)
 
+# Schemathesis in a virtual environment of its own: its dependencies never meet the desk's.
+$(FUZZ_STAMP): tools/fuzz/requirements.txt
+	$(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/fuzz/requirements.txt
+	@touch $@
+
+fuzz: setup $(FUZZ_STAMP)
+	$(PY) -m devstack.fuzz
+
 lock:
 	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
 	var/lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev,embedded]'
@@ -94,4 +106,4 @@ lock:
 	rm -rf var/lock-venv
 
 clean:
-	rm -rf $(VENV) $(MEILI_DIR)/node_modules web/node_modules web/dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(FUZZ_VENV) $(MEILI_DIR)/node_modules web/node_modules web/dist .mypy_cache .ruff_cache .pytest_cache
