@@ -17,13 +17,14 @@ FUZZ_STAMP := $(FUZZ_VENV)/.stamp-fuzz
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 WEB_BUILT := web/dist/index.html
 
-.PHONY: help setup run test lint format typecheck web web-check pytest bench fuzz lock clean
+.PHONY: help setup run test lint format typecheck web web-check pytest bench fuzz chaos lock clean
 
 help:
 	@echo "make run     start the whole help desk on embedded servers (Ctrl-C stops it)"
 	@echo "make test    lint, type check and the whole test suite against real servers"
 	@echo "make bench   benchmarks (one: make bench NAME=<name>), results in bench/results/"
 	@echo "make fuzz    Schemathesis against every API as admin, customer and anonymous"
+	@echo "make chaos   kill every process in turn under load; check nothing was lost"
 	@echo "make setup   install everything (done by run/test/bench on first use)"
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
@@ -97,6 +98,9 @@ $(FUZZ_STAMP): tools/fuzz/requirements.txt
 
 fuzz: setup $(FUZZ_STAMP)
 	$(PY) -m devstack.fuzz
+
+chaos: setup
+	$(PY) -m devstack.chaos
 
 lock:
 	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
