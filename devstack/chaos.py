@@ -271,6 +271,11 @@ async def main() -> dict[str, object]:
     return figures
 
 
+def response_clock(ticket: dict[str, Any]) -> dict[str, Any]:
+    clock: dict[str, Any] = (ticket.get("sla") or {}).get("response") or {}
+    return clock
+
+
 async def check_everything(
     settings: Settings,
     db: Any,
@@ -294,7 +299,7 @@ async def check_everything(
     overdue_unfired = [
         ticket_id
         for ticket_id, doc in stored.items()
-        if (response := (doc.get("sla") or {}).get("response") or {}).get("due_at")
+        if (response := response_clock(doc)).get("due_at")
         and response["due_at"] < now
         and not response.get("met_at")
         and not response.get("breached_at")
@@ -312,9 +317,7 @@ async def check_everything(
         "workflows_missing": missing_workflows,
         "every_ticket_has_its_workflow": missing_workflows == 0,
         "response_timers_due": sum(
-            1
-            for doc in stored.values()
-            if ((doc.get("sla") or {}).get("response") or {}).get("due_at", now) < now
+            1 for doc in stored.values() if (response_clock(doc).get("due_at") or now) < now
         ),
         "response_timers_due_not_fired": len(overdue_unfired),
         "every_due_timer_fired": not overdue_unfired,
