@@ -16,9 +16,9 @@ from services.workflows.assignment import ensure_indexes as ensure_assignment_in
 from shared import collections
 from shared.auth import Principal, issue_token
 from shared.clock import utcnow
-from shared.mongo import Database
+from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings
-from tests.conftest import lifespan_client
+from tests.conftest import Servers, lifespan_client
 
 PASSWORD = "correct horse battery staple"
 
@@ -145,3 +145,16 @@ async def running_api(settings: Settings, db: Database) -> AsyncGenerator[Api, N
     async with contextlib.aclosing(lifespan_client(create_app(settings), "http://intake")) as c:
         async for client in c:
             yield Api(client=client, db=db, ids=ids)
+
+
+async def api_with(servers: Servers, **overrides: Any) -> AsyncGenerator[Api, None]:
+    """The intake app on a database of its own with `overrides` of its settings, dropped
+    afterwards (for a fixture)."""
+    settings = servers.settings(**overrides)
+    client = create_mongo_client(settings)
+    try:
+        async for running in running_api(settings, get_database(client, settings)):
+            yield running
+    finally:
+        await client.drop_database(settings.mongodb_db)
+        await client.close()

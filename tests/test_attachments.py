@@ -19,9 +19,8 @@ from shared import collections
 from shared.auth import Principal
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.mongo import create_mongo_client, get_database
 from tests.conftest import Servers
-from tests.intake_support import NEW_TICKET, Api, running_api
+from tests.intake_support import NEW_TICKET, Api, api_with
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(64)
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(56)
@@ -32,15 +31,8 @@ SMALL_LIMIT = 1024
 @pytest.fixture
 async def small_api(servers: Servers) -> AsyncIterator[Api]:
     """The intake API allowing attachments of at most SMALL_LIMIT bytes."""
-    settings = servers.settings(attachment_max_bytes=SMALL_LIMIT)
-    client = create_mongo_client(settings)
-    db = get_database(client, settings)
-    try:
-        async for running in running_api(settings, db):
-            yield running
-    finally:
-        await client.drop_database(settings.mongodb_db)
-        await client.close()
+    async for running in api_with(servers, attachment_max_bytes=SMALL_LIMIT):
+        yield running
 
 
 async def upload(

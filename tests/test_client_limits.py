@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from shared import collections
-from shared.mongo import create_mongo_client, get_database
 from tests.conftest import Servers
-from tests.intake_support import NEW_TICKET, Api, running_api
+from tests.intake_support import NEW_TICKET, Api, api_with
 
 FOR_DAN = {**NEW_TICKET, "customer": {"email": "dan@shop.example.com", "name": "Dan"}}
 
@@ -18,15 +17,8 @@ FOR_DAN = {**NEW_TICKET, "customer": {"email": "dan@shop.example.com", "name": "
 @pytest.fixture
 async def uncached_api(servers: Servers) -> AsyncIterator[Api]:
     """Intake reading API keys afresh on every request (no 30 s cache)."""
-    settings = servers.settings(staff_account_cache_seconds=0.0)
-    client = create_mongo_client(settings)
-    db = get_database(client, settings)
-    try:
-        async for running in running_api(settings, db):
-            yield running
-    finally:
-        await client.drop_database(settings.mongodb_db)
-        await client.close()
+    async for running in api_with(servers, staff_account_cache_seconds=0.0):
+        yield running
 
 
 async def issued(api: Api, **fields: Any) -> dict[str, str]:

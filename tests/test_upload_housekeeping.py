@@ -20,23 +20,18 @@ from shared import collections
 from shared.auth import Principal
 from shared.clock import utcnow
 from shared.enums import Role
-from shared.mongo import Database, create_mongo_client, get_database
+from shared.mongo import Database
 from shared.settings import Settings
 from tests.conftest import Servers
-from tests.intake_support import Api, running_api
+from tests.intake_support import Api, api_with
 
 
 @pytest.fixture
 async def quota_api(servers: Servers) -> AsyncIterator[Api]:
-    settings = servers.settings(attachment_unlinked_max_files=2, attachment_unlinked_max_bytes=50)
-    client = create_mongo_client(settings)
-    db = get_database(client, settings)
-    try:
-        async for running in running_api(settings, db):
-            yield running
-    finally:
-        await client.drop_database(settings.mongodb_db)
-        await client.close()
+    async for running in api_with(
+        servers, attachment_unlinked_max_files=2, attachment_unlinked_max_bytes=50
+    ):
+        yield running
 
 
 async def upload(api: Api, who: str, content: bytes) -> tuple[int, dict[str, object]]:

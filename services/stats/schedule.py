@@ -2,21 +2,12 @@
 replayed (the next one catches up from where the refresh stopped reading), and runs never
 overlap."""
 
-import contextlib
 from datetime import timedelta
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-)
+from temporalio.client import Client
 
 from services.stats.activities import StatsRefreshWorkflow
+from shared.schedules import ensure_interval_schedule
 
 REFRESH_EVERY = timedelta(minutes=1)
 
@@ -27,16 +18,11 @@ def refresh_schedule_id(task_queue: str) -> str:
 
 async def ensure_refresh_schedule(client: Client, task_queue: str) -> None:
     """Create the refresh schedule unless it exists (every worker start asks)."""
-    schedule_id = refresh_schedule_id(task_queue)
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow(
-            StatsRefreshWorkflow.run,
-            id=schedule_id,
-            task_queue=task_queue,
-            execution_timeout=timedelta(hours=1),
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=REFRESH_EVERY)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=REFRESH_EVERY),
+    await ensure_interval_schedule(
+        client,
+        schedule_id=refresh_schedule_id(task_queue),
+        workflow=StatsRefreshWorkflow.run,
+        task_queue=task_queue,
+        every=REFRESH_EVERY,
+        trigger_immediately=True,
     )
-    with contextlib.suppress(ScheduleAlreadyRunningError):
-        await client.create_schedule(schedule_id, schedule, trigger_immediately=True)

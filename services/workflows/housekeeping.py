@@ -2,21 +2,13 @@
 a ticket or message are removed a day after their upload (they count against their
 uploader's quota until then)."""
 
-import contextlib
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-)
+from temporalio.client import Client
 from temporalio.common import RetryPolicy
+
+from shared.schedules import ensure_interval_schedule
 
 with workflow.unsafe.imports_passed_through():
     from services.intake.attachments.service import remove_unlinked
@@ -69,16 +61,10 @@ def cleanup_schedule_id(task_queue: str) -> str:
 
 async def ensure_cleanup_schedule(client: Client, task_queue: str) -> None:
     """Create the hourly cleanup schedule unless it exists (every worker start asks)."""
-    schedule_id = cleanup_schedule_id(task_queue)
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow(
-            UnlinkedUploadsCleanupWorkflow.run,
-            id=schedule_id,
-            task_queue=task_queue,
-            execution_timeout=timedelta(hours=1),
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=CLEANUP_EVERY)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CLEANUP_EVERY),
+    await ensure_interval_schedule(
+        client,
+        schedule_id=cleanup_schedule_id(task_queue),
+        workflow=UnlinkedUploadsCleanupWorkflow.run,
+        task_queue=task_queue,
+        every=CLEANUP_EVERY,
     )
-    with contextlib.suppress(ScheduleAlreadyRunningError):
-        await client.create_schedule(schedule_id, schedule)
