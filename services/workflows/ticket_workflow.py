@@ -516,6 +516,7 @@ class TicketWorkflow:
                 request.actor,
                 to_status=TicketStatus.RESOLVED,
                 data={"solution": request.solution},
+                at=now,
             )
             self._notify("resolved", Audience(customer=True))
         return self._applied()
@@ -548,6 +549,7 @@ class TicketWorkflow:
                 request.actor,
                 to_status=TicketStatus.PROCESSING if assignee else TicketStatus.PENDING,
                 reason=request.reason,
+                at=now,
             )
             self._notify("status_changed", Audience(assignee=True, customer=True))
             if assignee is None:
@@ -902,7 +904,12 @@ class TicketWorkflow:
         state.awaiting_since = None
         state.next_assignment_at = None
         await self._record(
-            "closed", actor, to_status=TicketStatus.CLOSED, reason=note, data={"reason": reason}
+            "closed",
+            actor,
+            to_status=TicketStatus.CLOSED,
+            reason=note,
+            data={"reason": reason},
+            at=now,
         )
         automatic = actor.role is Role.SYSTEM and reason is not CloseReason.DUPLICATE
         self._notify("auto_closed" if automatic else "closed", Audience(customer=True))
@@ -917,9 +924,12 @@ class TicketWorkflow:
         to_status: TicketStatus | None = None,
         reason: str | None = None,
         data: dict[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Apply a transition, append it to the history and project the ticket after it."""
-        state, now = self._state, workflow.now()
+        """Apply a transition, append it to the history and project the ticket after it.
+        `at` is the moment the step moved the SLA clocks, when an activity ran between
+        that and this record: the event carries the clocks' time, not the activity's end."""
+        state, now = self._state, at or workflow.now()
         from_status = state.status
         if to_status is not None:
             state.status = to_status
