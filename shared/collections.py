@@ -27,3 +27,5 @@ NOTIFICATIONS = "notifications"  # notify: every event it accepted (keyed, so on
 TICKET_STATS = "ticket_stats"  # worker (stats refresh): one facts document per ticket
 STATS_STATE = "stats_state"  # worker (stats refresh): how far the refresh has read events
 STATS_DAYS = "stats_days"  # worker (stats refresh): the facts packed per day, for the reports
+BULK_ACTIONS = "bulk_actions"  # intake creates; the bulk workflow's activities keep progress
+BULK_ACTION_ITEMS = "bulk_action_items"  # worker (bulk workflow): each ticket's outcome

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
 
     # How long an agent action may wait on the ticket's workflow before answering 503.
     workflow_update_timeout_seconds: float = 10.0
+    # How long a reversible bulk action (assign, set priority) can be undone.
+    bulk_undo_window_seconds: int = 30 * 60
 
     # How long a dependency may take to answer a readiness probe.
     readiness_timeout_seconds: float = 2.0

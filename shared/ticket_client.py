@@ -14,17 +14,23 @@ ATTEMPTS = 3
 
 
 async def update_ticket(
-    client: Client, ticket_id: str, update: UpdateName, request: BaseModel
+    client: Client,
+    ticket_id: str,
+    update: UpdateName,
+    request: BaseModel,
+    *,
+    update_id: str | None = None,
 ) -> TicketState:
     """Run `update` on the ticket's current run and return the ticket's state after it.
 
     An update that reaches a run just as it continues as new fails with "already
     completed"; it is sent again to the new run. A rejection by the workflow's validator
-    raises `WorkflowUpdateFailedError` with the reason as its cause.
+    raises `WorkflowUpdateFailedError` with the reason as its cause. A caller that may
+    send the same change again later (a retried bulk step) passes its own `update_id`.
     """
     handle = client.get_workflow_handle(ticket_workflow_id(ticket_id), result_type=TicketState)
     # One id for every attempt: the workflow applies an update id once.
-    update_id = f"{update.value}-{uuid.uuid4().hex}"
+    update_id = update_id or f"{update.value}-{uuid.uuid4().hex}"
     for attempt in range(1, ATTEMPTS + 1):
         try:
             state: TicketState = await handle.execute_update(

@@ -14,6 +14,8 @@ from services.intake.attachments import service as attachments_service
 from services.intake.attachments.views import router as attachments_router
 from services.intake.auth import service as auth_service
 from services.intake.auth.views import router as auth_router
+from services.intake.bulk import service as bulk_service
+from services.intake.bulk.views import router as bulk_router
 from services.intake.canned import service as canned_service
 from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
@@ -55,6 +57,7 @@ INDEXES = (
     orders.ensure_indexes,
     presence.ensure_indexes,
     ratelimit.ensure_indexes,
+    bulk_service.ensure_indexes,
 )
 
 
@@ -157,4 +160,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversation_router)
     app.include_router(ticket_actions_router)
     app.include_router(stats_router)
+    app.include_router(bulk_router)
     return app

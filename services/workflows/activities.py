@@ -15,7 +15,7 @@ from temporalio import activity
 from temporalio.client import Client
 
 from services.stats import refresh as stats_refresh
-from services.workflows import assignment
+from services.workflows import assignment, bulk_activities
 from services.workflows.auto_answer import KnowledgeSuggestions, reply_text
 from services.workflows.models import (
     AgentQuery,
@@ -71,6 +71,7 @@ async def ensure_indexes(db: Database) -> None:
         name="submitter_category",
     )
     await assignment.ensure_indexes(db=db)
+    await bulk_activities.ensure_indexes(db)
     await stats_refresh.ensure_indexes(db=db)
 
 

@@ -13,6 +13,8 @@ from services.stats.activities import StatsActivities, StatsRefreshWorkflow
 from services.stats.schedule import ensure_refresh_schedule
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
+from services.workflows.bulk_activities import BulkActivities
+from services.workflows.bulk_workflow import BulkActionWorkflow
 from services.workflows.housekeeping import (
     HousekeepingActivities,
     UnlinkedUploadsCleanupWorkflow,
@@ -50,15 +52,23 @@ def build_worker(
     activities = TicketActivities(db, client, knowledge, config_cache_seconds=config_cache_seconds)
     stats = StatsActivities(db)
     housekeeping = HousekeepingActivities(db)
+    bulk = BulkActivities(db, client)
     return Worker(
         client,
         task_queue=task_queue,
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
-        workflows=[TicketWorkflow, StatsRefreshWorkflow, UnlinkedUploadsCleanupWorkflow],
+        workflows=[
+            TicketWorkflow,
+            StatsRefreshWorkflow,
+            UnlinkedUploadsCleanupWorkflow,
+            BulkActionWorkflow,
+        ],
         activities=[
             *activities.all(),
             stats.refresh_ticket_stats,
             housekeeping.remove_unlinked_uploads,
+            bulk.apply_bulk_chunk,
+            bulk.record_bulk_phase,
         ],
     )
 

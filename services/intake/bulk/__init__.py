@@ -1,0 +1,1 @@
+"""Bulk actions on many tickets (issue: work on many tickets at once)."""
