@@ -2,6 +2,7 @@
 the suite's servers, the built app (web/dist, `make test` builds it first), and Debian's
 Chromium driven by Playwright (never a browser of Playwright's own download)."""
 
+import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -21,8 +22,9 @@ from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
 from tests.conftest import REPO_ROOT, Servers
 
-DIST = REPO_ROOT / "web" / "dist"
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "web"
+# Overridable so that two suites can run side by side on builds and artifacts of their own.
+DIST = Path(os.environ.get("HELPDESK_TEST_WEB_DIST", REPO_ROOT / "web" / "dist"))
+ARTIFACTS = Path(os.environ.get("HELPDESK_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts" / "web"))
 
 
 @dataclass

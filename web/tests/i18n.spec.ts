@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import en from '../src/locales/en.json'
-import zhCN from '../src/locales/zh-CN.json'
+import { en, zhCN } from '../src/locales/messages'
 
 type Tree = { [key: string]: string | Tree }
 

@@ -1,8 +1,7 @@
 import type { Ref } from 'vue'
 import { createI18n } from 'vue-i18n'
 
-import en from '@/locales/en.json'
-import zhCN from '@/locales/zh-CN.json'
+import { en, zhCN } from '@/locales/messages'
 
 export const LANGUAGES = ['zh-CN', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]

@@ -4,8 +4,8 @@ import { useSessionStore } from '@/stores/session'
 
 declare module 'vue-router' {
   interface RouteMeta {
-    /** Who may open the page: anyone, a logged-in person, or staff. */
-    access?: 'public' | 'user' | 'staff'
+    /** Who may open the page: anyone, a logged-in person, staff, managers (and admins) or admins. */
+    access?: 'public' | 'user' | 'staff' | 'manager' | 'admin'
     area?: 'portal' | 'console'
   }
 }
@@ -34,6 +34,26 @@ export const router = createRouter({
       children: [
         { path: '', name: 'console-tickets', component: () => import('@/views/console/TicketList.vue'), meta: { access: 'staff' } },
         { path: 'tickets/:id', name: 'console-ticket', component: () => import('@/views/console/TicketPage.vue'), meta: { access: 'staff' } },
+        { path: 'dashboard', name: 'console-dashboard', component: () => import('@/views/console/dashboard/DashboardPage.vue'), meta: { access: 'manager' } },
+        { path: 'sla-monitor', name: 'console-sla-monitor', component: () => import('@/views/console/dashboard/SlaMonitor.vue'), meta: { access: 'manager' } },
+        {
+          path: 'admin',
+          component: () => import('@/views/console/admin/AdminLayout.vue'),
+          meta: { access: 'manager' },
+          children: [
+            { path: '', redirect: { name: 'admin-sla' } },
+            { path: 'sla', name: 'admin-sla', component: () => import('@/views/console/admin/SlaPolicyPage.vue'), meta: { access: 'admin' } },
+            { path: 'settings', name: 'admin-settings', component: () => import('@/views/console/admin/DeskSettingsPage.vue'), meta: { access: 'admin' } },
+            { path: 'agents', name: 'admin-agents', component: () => import('@/views/console/admin/AgentsPage.vue'), meta: { access: 'admin' } },
+            { path: 'groups', name: 'admin-groups', component: () => import('@/views/console/admin/GroupsPage.vue'), meta: { access: 'manager' } },
+            { path: 'canned', name: 'admin-canned', component: () => import('@/views/console/admin/CannedPage.vue'), meta: { access: 'manager' } },
+            { path: 'articles', name: 'admin-articles', component: () => import('@/views/console/admin/ArticlesPage.vue'), meta: { access: 'manager' } },
+            { path: 'solutions', name: 'admin-solutions', component: () => import('@/views/console/admin/SolutionsPage.vue'), meta: { access: 'manager' } },
+            { path: 'webhooks', name: 'admin-webhooks', component: () => import('@/views/console/admin/WebhooksPage.vue'), meta: { access: 'admin' } },
+            { path: 'api-keys', name: 'admin-api-keys', component: () => import('@/views/console/admin/ApiKeysPage.vue'), meta: { access: 'admin' } },
+            { path: 'audit', name: 'admin-audit', component: () => import('@/views/console/admin/AuditLogPage.vue'), meta: { access: 'admin' } },
+          ],
+        },
       ],
     },
     { path: '/:unknown(.*)*', redirect: '/' },
@@ -51,6 +71,8 @@ router.beforeEach(async (to) => {
   const me = await session.load()
   if (me === null) return loginRoute(to)
   if (access === 'staff' && !session.isStaff) return { name: 'help-center' }
+  if (access === 'manager' && !session.isManager) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
+  if (access === 'admin' && !session.isAdmin) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
   // The list's first page is asked for now, beside the download of the list's code.
   if (to.name === 'console-tickets') void import('@/lib/firstPage').then(({ prefetchFirstPage }) => prefetchFirstPage())
   return true

@@ -13,6 +13,7 @@ export const useSessionStore = defineStore('session', () => {
   const checked = ref(false)
   const isStaff = computed(() => me.value !== null && STAFF.has(me.value.role))
   const isManager = computed(() => me.value?.role === 'manager' || me.value?.role === 'admin')
+  const isAdmin = computed(() => me.value?.role === 'admin')
 
   async function load(): Promise<Me | null> {
     if (checked.value) return me.value
@@ -47,5 +48,5 @@ export const useSessionStore = defineStore('session', () => {
     checked.value = true
   }
 
-  return { me, checked, isStaff, isManager, load, logIn, logOut, forget }
+  return { me, checked, isStaff, isManager, isAdmin, load, logIn, logOut, forget }
 })
