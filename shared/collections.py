@@ -28,4 +28,6 @@ TICKET_STATS = "ticket_stats"  # worker (stats refresh): one facts document per 
 STATS_STATE = "stats_state"  # worker (stats refresh): how far the refresh has read events
 STATS_DAYS = "stats_days"  # worker (stats refresh): the facts packed per day, for the reports
 BULK_ACTIONS = "bulk_actions"  # intake creates; the bulk workflow's activities keep progress
+SAVED_VIEWS = "saved_views"  # intake: staff's personal and shared ticket-list views
+LIST_PREFERENCES = "list_preferences"  # intake: staff columns and view order, by user id
 BULK_ACTION_ITEMS = "bulk_action_items"  # worker (bulk workflow): each ticket's outcome

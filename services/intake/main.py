@@ -19,6 +19,8 @@ from services.intake.bulk.views import router as bulk_router
 from services.intake.canned import service as canned_service
 from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
+from services.intake.saved_views import service as saved_views_service
+from services.intake.saved_views.views import router as saved_views_router
 from services.intake.stats.cache import PackCache
 from services.intake.stats.views import router as stats_router
 from services.intake.tickets import lifecycle, presence
@@ -58,6 +60,7 @@ INDEXES = (
     presence.ensure_indexes,
     ratelimit.ensure_indexes,
     bulk_service.ensure_indexes,
+    saved_views_service.ensure_indexes,
 )
 
 
@@ -161,4 +164,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ticket_actions_router)
     app.include_router(stats_router)
     app.include_router(bulk_router)
+    app.include_router(saved_views_router)
     return app

@@ -5,31 +5,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from services.intake.tickets.view_filters import ViewFilters
 from shared.bulk import MAX_BULK_TICKETS, BulkKind, BulkParams, BulkPhase, BulkTally, Previous
-from shared.enums import Category, Priority, SlaState, TicketStatus, TicketType
 
 TicketIdField = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-
-
-class BulkFilters(BaseModel):
-    """The tickets of a view: the ticket list's filters, with the same meaning."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: list[TicketStatus] = []
-    type: list[TicketType] = []
-    category: list[Category] = []
-    priority: list[Priority] = []
-    sla_state: list[SlaState] = []
-    assignee: str | None = Field(default=None, max_length=64, description="id, me or none")
-    submitter: str | None = Field(default=None, max_length=64)
-    group: str | None = Field(default=None, max_length=64)
-    escalation_level: int | None = Field(default=None, ge=0, le=3)
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    updated_from: datetime | None = None
-    updated_to: datetime | None = None
-    q: str | None = Field(default=None, max_length=200)
 
 
 class BulkActionCreate(BaseModel):
@@ -40,7 +19,7 @@ class BulkActionCreate(BaseModel):
     kind: BulkKind
     params: BulkParams = BulkParams()
     ticket_ids: list[TicketIdField] | None = Field(default=None, max_length=MAX_BULK_TICKETS)
-    filters: BulkFilters | None = None
+    filters: ViewFilters | None = None
 
     @model_validator(mode="after")
     def _one_selection(self) -> "BulkActionCreate":

@@ -10,8 +10,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.intake.bulk.models import BulkActionCreate, BulkFilters
+from services.intake.bulk.models import BulkActionCreate
 from services.intake.tickets import access, listing, queries
+from services.intake.tickets.view_filters import ViewFilters
 from shared import collections
 from shared.auth import Principal
 from shared.bulk import MAX_BULK_TICKETS, REVERSIBLE, BulkKind, BulkPhase, BulkTally
@@ -30,7 +31,7 @@ async def ensure_indexes(db: Database) -> None:
     )
 
 
-def _conditions(principal: Principal, filters: BulkFilters) -> listing.Conditions:
+def _conditions(principal: Principal, filters: ViewFilters) -> listing.Conditions:
     ticket_filters = queries.TicketFilters(
         **filters.model_dump(exclude={"assignee"}),
         assignee=principal.id if filters.assignee == "me" else filters.assignee,
@@ -50,7 +51,7 @@ def too_many() -> ApiError:
     )
 
 
-async def tickets_of_view(*, db: Database, principal: Principal, filters: BulkFilters) -> list[str]:
+async def tickets_of_view(*, db: Database, principal: Principal, filters: ViewFilters) -> list[str]:
     """Every ticket the view matches now, oldest first, read a page at a time as the list
     reads them (its indexes)."""
     conditions = _conditions(principal, filters)
