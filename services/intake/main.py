@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from services.intake import orders
 from services.intake.admin.agents.directory import router as agents_directory_router
+from services.intake.admin.audit import service as audit_log_service
 from services.intake.admin.views import router as admin_router
 from services.intake.attachments import service as attachments_service
 from services.intake.attachments.views import router as attachments_router
@@ -54,6 +55,7 @@ INDEXES = (
     users_service.ensure_indexes,
     auth_service.ensure_indexes,
     audit.ensure_indexes,
+    audit_log_service.ensure_indexes,
     attachments_service.ensure_indexes,
     canned_service.ensure_indexes,
     orders.ensure_indexes,

@@ -32,3 +32,8 @@ class SolutionRead(SolutionCreate):
     created_by: str
     created_at: datetime
     indexed: bool = True
+
+
+class SolutionPage(BaseModel):
+    items: list[SolutionRead]
+    next_cursor: str | None

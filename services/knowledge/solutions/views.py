@@ -1,15 +1,18 @@
 """Solutions routes (H2): agents capture how a ticket was solved; only agents find them."""
 
 import asyncio
+from typing import Annotated
 
 from bson import ObjectId
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from services.knowledge.articles.service import check_category
 from services.knowledge.deps import DbDep, StaffUser
-from services.knowledge.solutions.models import SolutionCreate, SolutionRead
+from services.knowledge.solutions import service
+from services.knowledge.solutions.models import SolutionCreate, SolutionPage, SolutionRead
 from shared import collections
 from shared.clock import utcnow
+from shared.enums import Category, TicketType
 from shared.errors import ApiError
 from shared.mongo import Document
 
@@ -40,6 +43,28 @@ async def create_solution(
     wake: asyncio.Event = request.app.state.sync_wake
     wake.set()
     return _read(document)
+
+
+@router.get("", response_model=SolutionPage)
+async def list_solutions(
+    _: StaffUser,
+    db: DbDep,
+    type: TicketType | None = None,
+    category: Category | None = None,
+    lang: Annotated[str | None, Query(pattern=r"^(zh-CN|en)$")] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SolutionPage:
+    """The library, newest first (agents only), by type, category and language."""
+    page, next_cursor = await service.list_solutions(
+        db=db,
+        type_=type,
+        category=category,
+        lang=lang,
+        cursor=cursor,
+        limit=limit,
+    )
+    return SolutionPage(items=[_read(solution) for solution in page], next_cursor=next_cursor)
 
 
 @router.get("/{solution_id}", response_model=SolutionRead)
