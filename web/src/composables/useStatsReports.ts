@@ -1,0 +1,38 @@
+import { onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
+
+import { readReport, REPORTS, type ReportName, type Reports, type StatsQuery } from '@/api/stats'
+import { useErrorText } from '@/composables/useErrorText'
+
+/** Every report for one question, asked side by side and asked again whenever the
+ * question changes (an answer to an older question is dropped). */
+export function useStatsReports(query: Ref<StatsQuery>) {
+  const errorText = useErrorText()
+  const reports = shallowRef<Partial<Reports>>({})
+  const loading = ref(false)
+  const error = ref('')
+  let controller: AbortController | null = null
+
+  async function load() {
+    controller?.abort()
+    const mine = new AbortController()
+    controller = mine
+    loading.value = true
+    error.value = ''
+    const asked = { ...query.value }
+    try {
+      const answers = await Promise.all(REPORTS.map((name: ReportName) => readReport(name, asked, mine.signal)))
+      if (controller !== mine) return
+      reports.value = Object.fromEntries(REPORTS.map((name, index) => [name, answers[index]])) as Partial<Reports>
+    } catch (failure) {
+      if (controller !== mine || (failure instanceof DOMException && failure.name === 'AbortError')) return
+      error.value = errorText(failure)
+    } finally {
+      if (controller === mine) loading.value = false
+    }
+  }
+
+  watch(query, load, { deep: true, immediate: true })
+  onScopeDispose(() => controller?.abort())
+
+  return { reports, loading, error, load }
+}
