@@ -16,7 +16,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
-from devstack.servers import free_port, start_all, stop_all
+from devstack.servers import RunningProcess, free_port, start_all, stop_all
 from devstack.stack import process_environment, services, web_router
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
@@ -32,7 +32,21 @@ class WebDesk:
     settings: Settings
     db: Database
     http: httpx.AsyncClient
+    processes: list[RunningProcess]
+    log_dir: Path
     tokens: dict[str, str] = field(default_factory=dict)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one of the desk's processes, as a crash would."""
+        next(p for p in self.processes if p.spec.name == name).kill()
+
+    async def restart(self, name: str) -> None:
+        """Start a process of the desk again (after `kill`) and wait until it is ready."""
+        index = next(i for i, p in enumerate(self.processes) if p.spec.name == name)
+        self.processes[index].kill()
+        (self.processes[index],) = await start_all(
+            [self.processes[index].spec], self.log_dir, REPO_ROOT
+        )
 
     @property
     def url(self) -> str:
@@ -100,7 +114,9 @@ async def web_desk(
     processes = await start_all(specs, var / "log", REPO_ROOT)
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            yield WebDesk(settings=settings, db=db, http=http)
+            yield WebDesk(
+                settings=settings, db=db, http=http, processes=processes, log_dir=var / "log"
+            )
     finally:
         stop_all(processes)
         await client.drop_database(settings.mongodb_db)

@@ -115,6 +115,7 @@ export const http = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal }),
   post: <T>(path: string, json?: unknown, headers?: Record<string, string>) => request<T>('POST', path, { json: json ?? {}, headers }),
   put: <T>(path: string, json: unknown) => request<T>('PUT', path, { json }),
+  patch: <T>(path: string, json: unknown) => request<T>('PATCH', path, { json }),
   delete: <T>(path: string) => request<T>('DELETE', path),
 }
 
