@@ -17,6 +17,7 @@ from bench import (
     sla_lag,
     stats,
     web,
+    web_admin,
 )
 
 BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
     "db_ops": db_ops.main,
     "desk_growth": desk_growth.main,
     "web": web.main,
+    "web_admin": web_admin.main,
 }
 
 
