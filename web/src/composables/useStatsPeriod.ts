@@ -19,7 +19,9 @@ export interface Period {
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 export function isDay(text: unknown): text is Day {
-  return typeof text === 'string' && DAY.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))
+  if (typeof text !== 'string' || !DAY.test(text)) return false
+  const moment = Date.parse(`${text}T00:00:00Z`)
+  return !Number.isNaN(moment) && new Date(moment).toISOString().slice(0, 10) === text // no 02-30
 }
 
 /** The browser's time zone (the user's), UTC if it cannot tell. */
