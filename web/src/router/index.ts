@@ -45,7 +45,7 @@ export const router = createRouter({
             { path: 'sla', name: 'admin-sla', component: () => import('@/views/console/admin/SlaPolicyPage.vue'), meta: { access: 'admin' } },
             { path: 'settings', name: 'admin-settings', component: () => import('@/views/console/admin/DeskSettingsPage.vue'), meta: { access: 'admin' } },
             { path: 'agents', name: 'admin-agents', component: () => import('@/views/console/admin/AgentsPage.vue'), meta: { access: 'admin' } },
-            { path: 'groups', name: 'admin-groups', component: () => import('@/views/console/admin/GroupsPage.vue'), meta: { access: 'manager' } },
+            { path: 'groups', name: 'admin-groups', component: () => import('@/views/console/admin/GroupsPage.vue'), meta: { access: 'admin' } },
             { path: 'canned', name: 'admin-canned', component: () => import('@/views/console/admin/CannedPage.vue'), meta: { access: 'manager' } },
             { path: 'articles', name: 'admin-articles', component: () => import('@/views/console/admin/ArticlesPage.vue'), meta: { access: 'manager' } },
             { path: 'solutions', name: 'admin-solutions', component: () => import('@/views/console/admin/SolutionsPage.vue'), meta: { access: 'manager' } },
@@ -72,6 +72,8 @@ router.beforeEach(async (to) => {
   if (me === null) return loginRoute(to)
   if (access === 'staff' && !session.isStaff) return { name: 'help-center' }
   if (access === 'manager' && !session.isManager) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
+  // A manager sent to an admin-only page of the admin console lands on one of theirs.
+  if (access === 'admin' && !session.isAdmin && session.isManager && to.path.startsWith('/console/admin')) return { name: 'admin-canned' }
   if (access === 'admin' && !session.isAdmin) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
   // The list's first page is asked for now, beside the download of the list's code.
   if (to.name === 'console-tickets') void import('@/lib/firstPage').then(({ prefetchFirstPage }) => prefetchFirstPage())
