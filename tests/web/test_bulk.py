@@ -116,6 +116,8 @@ async def assignments(desk: WebDesk, ticket_id: str, actor_id: str) -> list[str]
     return [event["data"]["agent"]["id"] async for event in events.sort("seq", 1)]
 
 
+# Filing 200 tickets and changing each three times through the workflows takes minutes.
+@pytest.mark.timeout(900)
 async def test_bulk_assign_of_a_whole_view_survives_a_worker_crash_and_undoes(
     web_desk: WebDesk, browser: Browser, alike_tickets_allowed: None
 ) -> None:
