@@ -52,9 +52,17 @@ export function useChartTheme() {
   return { theme, colour }
 }
 
+// A short entrance (none for those who ask for reduced motion): a chart has painted, and
+// ECharts reports `finished`, once its animation ends.
+const reducedMotion = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches
+const ANIMATION_MS = 250
+
 /** The parts of an ECharts option every chart shares: text, tooltip, legend in the theme. */
 export function baseOption(theme: ChartTheme) {
   return {
+    animation: !reducedMotion,
+    animationDuration: ANIMATION_MS,
+    animationDurationUpdate: ANIMATION_MS,
     backgroundColor: 'transparent',
     color: theme.palette,
     textStyle: { color: theme.text, fontFamily: 'inherit' },
