@@ -38,14 +38,16 @@ async def test_a_personal_view_is_its_owners_and_a_shared_one_reaches_colleagues
 ) -> None:
     personal = await create(api, "agent1")
     shared = await create(api, "agent1", name="Team queue", shared=True, columns=None)
-    assert personal["mine"] and personal["filters"]["priority"] == ["urgent"]
+    assert personal["mine"]
+    assert personal["filters"]["priority"] == ["urgent"]
     assert personal["columns"][0] == {"key": "number", "width": 90}
     assert shared["columns"] is None  # the viewer's own columns apply
 
     assert await names(api, "agent1") == [MINE["name"], "Team queue"]
     assert await names(api, "agent2") == ["Team queue"]
     seen = (await api.call("agent2", "GET", f"/v1/saved-views/{shared['id']}")).json()
-    assert seen["mine"] is False and seen["owner"]["id"] == api.ids["agent1"]
+    assert seen["mine"] is False
+    assert seen["owner"]["id"] == api.ids["agent1"]
     hidden = await api.call("agent2", "GET", f"/v1/saved-views/{personal['id']}")
     assert code_of(hidden) == (404, "view_not_found")
 
@@ -55,7 +57,8 @@ async def test_a_personal_view_is_its_owners_and_a_shared_one_reaches_colleagues
     renamed = await api.call(
         "admin", "PATCH", f"/v1/saved-views/{shared['id']}", json={"name": "Frontline queue"}
     )
-    assert renamed.status_code == 200 and renamed.json()["name"] == "Frontline queue"
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Frontline queue"
     assert code_of(await api.call("alice", "GET", "/v1/saved-views"))[0] == 403
 
     unshared = await api.call(
