@@ -47,6 +47,19 @@ def _forwarded_headers(request: Request) -> list[tuple[str, str]]:
     return headers
 
 
+async def _send(
+    client: httpx.AsyncClient, outgoing: httpx.Request, *, may_repeat: bool
+) -> httpx.Response:
+    try:
+        return await client.send(outgoing, stream=True)
+    except httpx.RemoteProtocolError:
+        # The upstream closed an idle keep-alive connection as the request went out, so it
+        # answered nothing; a request without a body is sent again, once, on a new one.
+        if not may_repeat:
+            raise
+        return await client.send(outgoing, stream=True)
+
+
 async def forward(
     request: Request, client: httpx.AsyncClient, upstreams: Sequence[str], turn: int
 ) -> Response:
@@ -63,7 +76,7 @@ async def forward(
             request.method, url, headers=_forwarded_headers(request), content=body
         )
         try:
-            answer = await client.send(outgoing, stream=True)
+            answer = await _send(client, outgoing, may_repeat=not has_body)
             break
         except httpx.ConnectError as exc:
             log.warning("%s %s: %s refused: %s", request.method, request.url.path, upstream, exc)

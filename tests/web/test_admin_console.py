@@ -250,7 +250,13 @@ async def test_every_admin_page_in_each_language_and_theme_passes_axe(
         for name, path in PAGES.items():
             await page.goto(f"{web_desk.url}/console/admin/{path}")
             await page.wait_for_load_state("networkidle")
-            await expect(page.locator(".admin-page h2")).to_be_visible(timeout=SLOW)
+            try:
+                await expect(page.locator(".admin-page h2")).to_be_visible(timeout=SLOW)
+            except AssertionError:
+                await page.screenshot(
+                    path=ARTIFACTS / f"admin-{name}-{language}-{theme}-FAILED.png"
+                )
+                raise
             await expect(page.locator(".el-loading-mask")).to_have_count(0)
             menu = page.locator(f"[data-test=admin-nav-admin-{name}]")
             await expect(menu).to_have_class(re.compile(r"\bis-active\b"))
