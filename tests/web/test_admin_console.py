@@ -173,8 +173,11 @@ async def test_an_agent_created_in_the_console_is_assigned_the_ticket_of_their_s
         await admin.locator(".el-dialog__title").click()
         await admin.fill("#agent-capacity", "3")
         await admin.click("[data-test=agent-save]")
-        await expect(form).to_be_hidden()
-        await expect(admin.locator(f"[data-test='agent-row-{email}']")).to_have_text(name)
+        # Creating an account hashes its password (slow on purpose).
+        await expect(form).to_be_hidden(timeout=SLOW)
+        await expect(admin.locator(f"[data-test='agent-row-{email}']")).to_have_text(
+            name, timeout=SLOW
+        )
 
         created = next(
             a
@@ -198,7 +201,7 @@ async def test_an_agent_created_in_the_console_is_assigned_the_ticket_of_their_s
         await admin.fill("#agent-password", NEW_PASSWORD)
         await admin.click("[data-test=agent-save]")
         await expect(form.locator("[data-test=form-error]")).to_contain_text(
-            "Another account uses this e-mail."
+            "Another account uses this e-mail.", timeout=SLOW
         )
         await admin.get_by_role("button", name="Cancel").click()
 
