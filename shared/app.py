@@ -12,6 +12,7 @@ from shared.errors import install_error_handlers
 from shared.health import ReadinessCheck, health_router
 from shared.mongo import Database, create_mongo_client, get_database, ping
 from shared.settings import Settings
+from shared.slow_requests import SlowRequestLog
 
 VERSION = "0.1.0"
 
@@ -23,7 +24,8 @@ log = logging.getLogger("helpdesk")
 
 
 def service_app(*, title: str, description: str, lifespan: Lifespan) -> FastAPI:
-    """A FastAPI app with the shared error envelope and `/healthz` + `/readyz`."""
+    """A FastAPI app with the shared error envelope, `/healthz` + `/readyz`, and slow
+    requests logged."""
     app = FastAPI(
         title=title,
         version=VERSION,
@@ -32,6 +34,7 @@ def service_app(*, title: str, description: str, lifespan: Lifespan) -> FastAPI:
         dependencies=[Depends(_step_of_route)],
     )
     install_error_handlers(app)
+    app.add_middleware(SlowRequestLog)
     app.include_router(health_router())
     return app
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from services.knowledge import indexing
+from services.knowledge.library import LIVE
 from services.knowledge.meili import MeiliGateway
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings
@@ -29,11 +30,11 @@ async def reindex(
         await meili.run("POST", "/indexes", json={"uid": rebuilt, "primaryKey": "id"})
         await meili.run("PATCH", f"/indexes/{rebuilt}/settings", json=spec.settings())
         source = db[spec.collection]
-        total = await source.count_documents(indexing.LIVE)
+        total = await source.count_documents(LIVE)
         done = 0
         pushed: list[tuple[str, int | None]] = []
         batch: list[dict[str, object]] = []
-        async for document in source.find(indexing.LIVE):
+        async for document in source.find(LIVE):
             batch.append(spec.to_document(document))
             pushed.append((document["_id"], document.get("version")))
             if len(batch) == BATCH:

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.admin.common import PatchBody
 from services.intake.tickets.queries import TicketSort
@@ -41,14 +41,18 @@ class ColumnSetting(BaseModel):
     width: int | None = Field(default=None, ge=40, le=1000, description="pixels; none: default")
 
 
-Columns = Annotated[list[ColumnSetting], Field(min_length=1, max_length=MAX_COLUMNS)]
-ViewName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-
-
-def _distinct(columns: list[ColumnSetting] | None) -> list[ColumnSetting] | None:
-    if columns is not None and len({column.key for column in columns}) != len(columns):
+def _distinct(columns: list[ColumnSetting]) -> list[ColumnSetting]:
+    if len({column.key for column in columns}) != len(columns):
         raise ValueError("each column may appear once")
     return columns
+
+
+Columns = Annotated[
+    list[ColumnSetting],
+    Field(min_length=1, max_length=MAX_COLUMNS),
+    AfterValidator(_distinct),
+]
+ViewName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class SavedViewCreate(BaseModel):
@@ -63,8 +67,6 @@ class SavedViewCreate(BaseModel):
     sort: TicketSort = TicketSort.CREATED_DESC
     columns: Columns | None = Field(default=None, description="none: the user's own columns")
 
-    _columns = field_validator("columns")(_distinct)
-
 
 class SavedViewUpdate(PatchBody):
     model_config = ConfigDict(extra="forbid")
@@ -76,8 +78,6 @@ class SavedViewUpdate(PatchBody):
     submitter_name: str | None = Field(default=None, max_length=200)
     sort: TicketSort | None = None
     columns: Columns | None = None
-
-    _columns = field_validator("columns")(_distinct)
 
 
 class ViewOwner(BaseModel):
@@ -113,5 +113,3 @@ class ListPreferences(BaseModel):
     view_order: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
         default=[], max_length=500
     )
-
-    _columns = field_validator("columns")(_distinct)

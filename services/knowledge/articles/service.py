@@ -8,12 +8,11 @@ from bson import ObjectId
 from pymongo import ASCENDING
 
 from services.knowledge.articles.models import ArticleCreate, ArticleStatus, ArticleUpdate
+from services.knowledge.library import LIVE, live_page
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, Category, TicketType
 from shared.errors import ApiError
 from shared.mongo import Database, Document, ensure_index, update_and_read
-
-LIVE = {"deleted": {"$ne": True}}
 
 
 def not_found(article_id: str) -> ApiError:
@@ -102,19 +101,13 @@ async def list_articles(
     limit: int,
 ) -> tuple[list[Document], str | None]:
     """A page of live articles in id order, filtered."""
-    query: Document = dict(LIVE)
-    for field, value in (("status", status), ("type", type_), ("category", category)):
-        if value is not None:
-            query[field] = value.value
-    if lang is not None:
-        query["lang"] = lang
-    if cursor is not None:
-        query["_id"] = {"$gt": cursor}
-    found = db[collections.FAQ_ARTICLES].find(query).sort("_id", 1).limit(limit + 1)
-    page = [article async for article in found]
-    if len(page) > limit:
-        return page[:limit], str(page[limit - 1]["_id"])
-    return page, None
+    return await live_page(
+        db[collections.FAQ_ARTICLES],
+        {"status": status, "type": type_, "category": category, "lang": lang},
+        cursor=cursor,
+        limit=limit,
+        newest_first=False,
+    )
 
 
 async def count_open(*, db: Database, article_id: str) -> None:
