@@ -8,10 +8,14 @@ from typing import Any, cast
 
 from temporalio.client import Client
 
+from services.intake.tickets.models import TicketCreate
+from services.intake.tickets.service import new_ticket_document
 from services.workflows.activities import TicketActivities
 from services.workflows.models import ProjectionWrite
 from shared import collections
-from shared.mongo import Database
+from shared.enums import Category, Priority, TicketType
+from shared.mongo import Database, Document
+from shared.sla import DEFAULT_SLA_POLICY
 from shared.tickets import TICKET_NUMBER_COUNTER, Actor, TicketEvent
 
 
@@ -84,6 +88,29 @@ async def record(db: Database, event: TicketEvent) -> None:
     await writer.record_event(ProjectionWrite(event=event, projection={}))
 
 
+def ticket_document(history: History) -> Document:
+    """The ticket as intake files it (a whole document, so lists and streams can show it),
+    its workflow counted as started: these tickets have none, and none should start."""
+    data = TicketCreate(
+        type=TicketType(history.type),
+        category=Category(history.category),
+        title=history.title,
+        description="A ticket of a seeded history.",
+        priority=Priority(history.priority),
+    )
+    document = new_ticket_document(
+        ticket_id=history.ticket_id,
+        number=history.number,
+        data=data,
+        submitter={"id": f"cust-{history.number}", "name": f"Customer {history.number}"},
+        policy=DEFAULT_SLA_POLICY,
+        now=history.created_at,
+    )
+    document["rating"] = history.rating
+    document["workflow"]["started"] = True
+    return document
+
+
 async def write_histories(db: Database, histories: list[History]) -> None:
     """Store each ticket (its number allocated as intake allocates it), then its events
     through the workflow's event writer."""
@@ -91,21 +118,6 @@ async def write_histories(db: Database, histories: list[History]) -> None:
         await db[collections.COUNTERS].update_one(
             {"_id": TICKET_NUMBER_COUNTER}, {"$max": {"value": history.number}}, upsert=True
         )
-        await db[collections.TICKETS].insert_one(
-            {
-                "_id": history.ticket_id,
-                "number": history.number,
-                "title": history.title,
-                "type": history.type,
-                "category": history.category,
-                "priority": history.priority,
-                "status": "pending",
-                "group": "frontline",
-                "assignee": None,
-                "created_at": history.created_at,
-                "rating": history.rating,
-                "last_event_seq": -1,
-            }
-        )
+        await db[collections.TICKETS].insert_one(ticket_document(history))
         for event in history.events:
             await record(db, event)

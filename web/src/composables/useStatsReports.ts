@@ -2,9 +2,16 @@ import { onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
 
 import { readReport, REPORTS, type ReportName, type Reports, type StatsQuery } from '@/api/stats'
 import { useErrorText } from '@/composables/useErrorText'
+import { takeReports } from '@/lib/firstReports'
+
+async function readAll(query: StatsQuery, signal: AbortSignal): Promise<Reports> {
+  const answers = await Promise.all(REPORTS.map((name: ReportName) => readReport(name, query, signal)))
+  return Object.fromEntries(REPORTS.map((name, index) => [name, answers[index]])) as unknown as Reports
+}
 
 /** Every report for one question, asked side by side and asked again whenever the
- * question changes (an answer to an older question is dropped). */
+ * question changes (an answer to an older question is dropped). The first answers may be
+ * those the router asked for while the page's code loaded. */
 export function useStatsReports(query: Ref<StatsQuery>) {
   const errorText = useErrorText()
   const reports = shallowRef<Partial<Reports>>({})
@@ -20,9 +27,10 @@ export function useStatsReports(query: Ref<StatsQuery>) {
     error.value = ''
     const asked = { ...query.value }
     try {
-      const answers = await Promise.all(REPORTS.map((name: ReportName) => readReport(name, asked, mine.signal)))
+      const early = await takeReports(asked)?.catch(() => null)
+      const answers = early ?? (await readAll(asked, mine.signal))
       if (controller !== mine) return
-      reports.value = Object.fromEntries(REPORTS.map((name, index) => [name, answers[index]])) as Partial<Reports>
+      reports.value = answers
     } catch (failure) {
       if (controller !== mine || (failure instanceof DOMException && failure.name === 'AbortError')) return
       error.value = errorText(failure)

@@ -77,5 +77,7 @@ router.beforeEach(async (to) => {
   if (access === 'admin' && !session.isAdmin) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
   // The list's first page is asked for now, beside the download of the list's code.
   if (to.name === 'console-tickets') void import('@/lib/firstPage').then(({ prefetchFirstPage }) => prefetchFirstPage())
+  // So are the dashboard's reports, beside the download of its charts.
+  if (to.name === 'console-dashboard') void import('@/lib/firstReports').then(({ prefetchReports }) => prefetchReports(to.query))
   return true
 })
