@@ -163,6 +163,12 @@ export function readReport<N extends ReportName>(name: N, query: StatsQuery, sig
   return http.get<Reports[N]>(`/v1/stats/${name}`, query as unknown as Query, signal)
 }
 
+/** Every report for one question, asked side by side. */
+export async function readReports(query: StatsQuery, signal?: AbortSignal): Promise<Reports> {
+  const answers = await Promise.all(REPORTS.map((name) => readReport(name, query, signal)))
+  return Object.fromEntries(REPORTS.map((name, index) => [name, answers[index]])) as unknown as Reports
+}
+
 /** The report's table as CSV, downloaded by the browser (the session cookie goes along). */
 export function exportUrl(name: ReportName, query: StatsQuery): string {
   return withQuery('/v1/stats/export', { report: name, format: 'csv', ...query } as Query)

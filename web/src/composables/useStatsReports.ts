@@ -1,13 +1,8 @@
 import { onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
 
-import { readReport, REPORTS, type ReportName, type Reports, type StatsQuery } from '@/api/stats'
+import { readReports, type Reports, type StatsQuery } from '@/api/stats'
 import { useErrorText } from '@/composables/useErrorText'
 import { takeReports } from '@/lib/firstReports'
-
-async function readAll(query: StatsQuery, signal: AbortSignal): Promise<Reports> {
-  const answers = await Promise.all(REPORTS.map((name: ReportName) => readReport(name, query, signal)))
-  return Object.fromEntries(REPORTS.map((name, index) => [name, answers[index]])) as unknown as Reports
-}
 
 /** Every report for one question, asked side by side and asked again whenever the
  * question changes (an answer to an older question is dropped). The first answers may be
@@ -28,7 +23,7 @@ export function useStatsReports(query: Ref<StatsQuery>) {
     const asked = { ...query.value }
     try {
       const early = await takeReports(asked)?.catch(() => null)
-      const answers = early ?? (await readAll(asked, mine.signal))
+      const answers = early ?? (await readReports(asked, mine.signal))
       if (controller !== mine) return
       reports.value = answers
     } catch (failure) {
