@@ -12,12 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
 from devstack.servers import RunningProcess, free_port, start_all, stop_all
 from devstack.stack import process_environment, services, web_router
+from shared import collections
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Environment, Settings
 from tests.conftest import REPO_ROOT, Servers
@@ -86,6 +88,21 @@ async def file_as(
     }
     ticket: dict[str, str] = await desk.call(email, "POST", "/v1/tickets", base=base, json=body)
     return ticket
+
+
+async def new_customer(desk: WebDesk) -> str:
+    """A customer of the desk's own who has filed nothing yet (the demo password, Alice's
+    other fields): the desk is shared, and a third ticket of one category within a week
+    from the same customer starts at escalation level 1 (repeat escalation), out of the
+    frontline's sight, however many tickets the tests before filed as the demo customers."""
+    alice = await desk.db[collections.USERS].find_one({"email": "alice@example.com"})
+    assert alice is not None
+    suffix = uuid.uuid4().hex[:8]
+    email = f"customer-{suffix}@example.com"
+    await desk.db[collections.USERS].insert_one(
+        {**alice, "_id": str(ObjectId()), "email": email, "name": f"Alice {suffix}"}
+    )
+    return email
 
 
 @pytest.fixture(scope="session")

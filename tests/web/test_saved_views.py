@@ -6,7 +6,7 @@ import uuid
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.web.conftest import ARTIFACTS, WebDesk, file_as, log_in, new_page
+from tests.web.conftest import ARTIFACTS, WebDesk, file_as, log_in, new_customer, new_page
 
 
 async def headers(page: Page) -> list[str]:
@@ -20,7 +20,8 @@ async def test_a_saved_view_keeps_its_columns_across_logins_and_is_shared(
     web_desk: WebDesk, browser: Browser
 ) -> None:
     word = f"view{uuid.uuid4().hex[:8]}"
-    mine = await file_as(web_desk, "alice@example.com", f"{word} VPN drops every hour")
+    customer = await new_customer(web_desk)
+    mine = await file_as(web_desk, customer, f"{word} VPN drops every hour")
     await file_as(web_desk, "bob@example.com", "Unrelated", type="order", category="invoice")
     name = f"VPN {word}"
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.web.conftest import ARTIFACTS, WebDesk, file_as, log_in, new_page
+from tests.web.conftest import ARTIFACTS, WebDesk, file_as, log_in, new_customer, new_page
 
 FRONTLINE = ("agent1@example.com", "agent2@example.com", "agent3@example.com", "agent4@example.com")
 
@@ -50,7 +50,8 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
         await expect(agent.locator(".el-table__header")).to_be_visible()
         await agent.wait_for_timeout(500)  # the live stream is open
 
-        ticket = await file_as(web_desk, "alice@example.com", "服务器连不上 live")
+        submitter = await new_customer(web_desk)
+        ticket = await file_as(web_desk, submitter, "服务器连不上 live")
         row = row_of(agent, ticket["number"])
         # appears without a reload, with its countdown
         await expect(row).to_be_visible(timeout=15_000)
@@ -97,7 +98,7 @@ async def test_a_ticket_from_the_list_to_the_customers_rating(
         )
 
         # the customer answers in the portal; the agent's page shows it by itself
-        await log_in(customer, web_desk, "alice@example.com", f"/tickets/{ticket['id']}")
+        await log_in(customer, web_desk, submitter, f"/tickets/{ticket['id']}")
         await customer.fill("#portal-reply", "Here is what I see: timeout after 30 s.")
         await customer.get_by_role("button", name="Send").click()
         await expect(agent.locator(".conversation")).to_contain_text(
