@@ -3,6 +3,7 @@
 comes."""
 
 import logging
+import time
 from collections.abc import Sequence
 
 import httpx
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from shared.errors import error_body
+from shared.slow_requests import SLOW_SECONDS
 
 log = logging.getLogger("helpdesk.router")
 
@@ -66,6 +68,7 @@ async def forward(
     """Send `request` to one of `upstreams` (processes of one service), beginning with the
     one whose `turn` it is; one that refuses the connection is passed over (nothing of the
     request was sent to it), any other failure is a 503."""
+    started = time.perf_counter()
     has_body = request.method not in ("GET", "HEAD", "OPTIONS")
     body = request.stream() if has_body else None
     answer: httpx.Response | None = None
@@ -91,6 +94,17 @@ async def forward(
             ),
             status_code=503,
             headers={"Retry-After": "2"},
+        )
+    seconds = time.perf_counter() - started
+    if seconds >= SLOW_SECONDS:
+        # The path names ids at most; the query string (search words) is left out.
+        log.warning(
+            "slow answer: %s %s from %s: %s after %.2f s",
+            request.method,
+            request.url.path,
+            upstream,
+            answer.status_code,
+            seconds,
         )
     response = StreamingResponse(
         answer.aiter_raw(), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
