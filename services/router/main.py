@@ -21,6 +21,10 @@ from shared.errors import error_body
 from shared.settings import Settings
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# An idle connection to a service is given up before the service gives it up (uvicorn
+# closes one after 5 s): at the same 5 s, a request could go out on a connection being
+# closed, and one with a body (a POST) cannot be sent again (proxy.py).
+UPSTREAM_KEEPALIVE_SECONDS = 2.0
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -31,7 +35,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # No read timeout: a live stream stays open for as long as the page does.
         timeout = httpx.Timeout(connect=5.0, read=None, write=60.0, pool=10.0)
-        limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+        limits = httpx.Limits(
+            max_connections=1000,
+            max_keepalive_connections=100,
+            keepalive_expiry=UPSTREAM_KEEPALIVE_SECONDS,
+        )
         async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
             app.state.client = client
             yield

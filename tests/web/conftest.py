@@ -4,6 +4,7 @@ Chromium driven by Playwright (never a browser of Playwright's own download)."""
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from bson import ObjectId
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright
 
 from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import DEMO_PASSWORD, seed_demo_data
@@ -186,3 +187,25 @@ async def log_in(page: Page, desk: WebDesk, email: str, next_path: str = "/") ->
     await page.fill("#login-password", DEMO_PASSWORD)
     await page.click("button[type=submit]")
     await page.wait_for_url(f"{desk.url}{next_path}*")
+
+
+class NetworkLog:
+    """What the page asked the API and when each answer came, for a failure's message: a
+    step that waits on the server says whether the request left, and what came back."""
+
+    def __init__(self, page: Page) -> None:
+        self._started = time.monotonic()
+        self._lines: list[str] = []
+        page.on("request", lambda r: self._note(r, "sent"))
+        page.on("response", lambda r: self._note(r.request, f"answered {r.status}"))
+        page.on("requestfailed", lambda r: self._note(r, f"failed {r.failure}"))
+
+    def _note(self, request: Request, what: str) -> None:
+        if "/v1/" in request.url:
+            path = request.url.split("/v1/", 1)[1].split("?", 1)[0]
+            self._lines.append(
+                f"{time.monotonic() - self._started:7.2f} s {request.method} /v1/{path} {what}"
+            )
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines[-60:])

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from shared import collections
-from tests.web.conftest import ARTIFACTS, WebDesk, log_in, new_page
+from tests.web.conftest import ARTIFACTS, NetworkLog, WebDesk, log_in, new_page
 
 TICKETS = 200
 
@@ -156,11 +156,16 @@ async def test_bulk_assign_of_a_whole_view_survives_a_worker_crash_and_undoes(
         await page.get_by_role("option", name="Assign to", exact=True).click()
         await dialog.locator("[data-bulk-agent]").click()
         await page.get_by_role("option", name="Emily Chen").click()
+        network = NetworkLog(page)
         await dialog.locator("[data-bulk-run]").click()
 
         progress = page.locator("[data-bulk-progress]")
         # The server reads the whole view before it answers: a moment on a busy machine.
-        await expect(progress).to_have_attribute("data-phase", "applying", timeout=60_000)
+        try:
+            await expect(progress).to_have_attribute("data-phase", "applying", timeout=60_000)
+        except AssertionError as failure:
+            said = await dialog.inner_text() if await dialog.is_visible() else "(dialog closed)"
+            raise AssertionError(f"no progress; the dialog says: {said}\n{network}") from failure
         action_id = await progress.get_attribute("data-action")
         assert action_id is not None
         started = await bulk_action(web_desk, action_id)
