@@ -289,6 +289,37 @@ async def test_filters_and_scope(stats: Api) -> None:
     assert (await report(stats, "volume", who="agent1"))["total"] == 5
 
 
+def without_countdowns(body: dict[str, Any]) -> dict[str, Any]:
+    """A report without the live tickets' seconds left, which change between two calls."""
+    live = ("at_risk_now", "breached_now")
+    return {
+        key: [{**t, "seconds_left": None} for t in value] if key in live else value
+        for key, value in body.items()
+    }
+
+
+@pytest.mark.parametrize("who", ["manager", "agent1"])
+async def test_the_dashboard_answers_every_report_as_its_own_endpoint_does(
+    stats: Api, who: str
+) -> None:
+    params = {**PERIOD, "category": "connection"} if who == "manager" else PERIOD
+    response = await stats.call(who, "GET", "/v1/stats/dashboard", params=params)
+    assert response.status_code == 200, response.text
+    answers = response.json()
+    names = ["volume", "efficiency", "sla", "agents", "problems", "satisfaction"]
+    assert sorted(answers) == sorted(names)
+    for name in names:
+        alone = await report(stats, name, who, **params)
+        assert without_countdowns(answers[name]) == without_countdowns(alone), name
+    # Some of them, by name; an unknown name is refused.
+    some = await stats.call(
+        who, "GET", "/v1/stats/dashboard", params={**params, "report": ["sla", "volume"]}
+    )
+    assert sorted(some.json()) == ["sla", "volume"]
+    bad = await stats.call(who, "GET", "/v1/stats/dashboard", params={**params, "report": "x"})
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "validation_error")
+
+
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [

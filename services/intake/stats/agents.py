@@ -6,18 +6,13 @@ from statistics import mean
 from typing import Any
 
 from services.intake.stats.asof import first_response_by, rate, rating_by, resolution_by
-from services.intake.stats.cache import PackCache
-from services.intake.stats.load import created_in_period, open_now
-from services.intake.stats.period import StatsQuery
+from services.intake.stats.load import ReportInputs
 from shared import collections
-from shared.auth import Principal
-from shared.mongo import Database
 
 
-async def agents_report(
-    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
-) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
+async def agents_report(inputs: ReportInputs) -> dict[str, Any]:
+    db, query = inputs.db, inputs.query
+    cohort = await inputs.cohort()
     as_of = query.as_of_epoch
     handled: Counter[str] = Counter()
     resolved: Counter[str] = Counter()
@@ -34,9 +29,7 @@ async def agents_report(
             if rating := rating_by(facts, as_of):
                 ratings[resolution["by"]].append(rating["score"])
     load = Counter(
-        ticket["assignee"]["id"]
-        for ticket in await open_now(db=db, query=query, principal=principal)
-        if ticket.get("assignee")
+        ticket["assignee"]["id"] for ticket in await inputs.open_tickets() if ticket.get("assignee")
     )
     ids = set(handled) | set(resolved) | set(load)
     if query.agent is not None:

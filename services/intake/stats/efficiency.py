@@ -12,11 +12,7 @@ from services.intake.stats.asof import (
     resolution_by,
     sla_outcome,
 )
-from services.intake.stats.cache import PackCache
-from services.intake.stats.load import created_in_period
-from services.intake.stats.period import StatsQuery
-from shared.auth import Principal
-from shared.mongo import Database
+from services.intake.stats.load import ReportInputs
 
 WORKING_TIME = (
     "Durations are working time: the time a ticket waited on the customer (awaiting_user, "
@@ -24,10 +20,9 @@ WORKING_TIME = (
 )
 
 
-async def efficiency_report(
-    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
-) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
+async def efficiency_report(inputs: ReportInputs) -> dict[str, Any]:
+    query = inputs.query
+    cohort = await inputs.cohort()
     as_of = query.as_of_epoch
     responses = [r["seconds"] for f in cohort if (r := first_response_by(f, as_of))]
     resolutions = [r["seconds"] for f in cohort if (r := resolution_by(f, as_of))]

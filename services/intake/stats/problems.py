@@ -5,13 +5,11 @@ from collections import Counter
 from typing import Any
 
 from services.intake.stats.asof import ever_resolved_by, rate, resolution_by
-from services.intake.stats.cache import PackCache
 from services.intake.stats.deflection import category_deflection
-from services.intake.stats.load import created_in_period
+from services.intake.stats.load import ReportInputs
 from services.intake.stats.period import StatsQuery
 from shared import collections
-from shared.auth import Principal
-from shared.mongo import Database, Document
+from shared.mongo import Document
 
 TOP = 10
 TOP_TERMS = 30
@@ -74,10 +72,9 @@ def _hint(line: dict[str, Any]) -> list[str]:
     return hints
 
 
-async def problems_report(
-    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
-) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
+async def problems_report(inputs: ReportInputs) -> dict[str, Any]:
+    db, query = inputs.db, inputs.query
+    cohort = await inputs.cohort()
     as_of, total = query.as_of_epoch, len(cohort)
     categories = Counter(str(f.get("category")) for f in cohort)
     published = db[collections.FAQ_ARTICLES].find(

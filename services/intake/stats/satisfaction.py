@@ -5,19 +5,14 @@ from statistics import mean
 from typing import Any
 
 from services.intake.stats.asof import ever_resolved_by, rate, rating_by
-from services.intake.stats.cache import PackCache
-from services.intake.stats.load import created_in_period
-from services.intake.stats.period import StatsQuery
-from shared.auth import Principal
-from shared.mongo import Database
+from services.intake.stats.load import ReportInputs
 
 COMMENTS_SHOWN = 50
 
 
-async def satisfaction_report(
-    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
-) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
+async def satisfaction_report(inputs: ReportInputs) -> dict[str, Any]:
+    query = inputs.query
+    cohort = await inputs.cohort()
     as_of = query.as_of_epoch
     surveyed = [f for f in cohort if ever_resolved_by(f, as_of)]  # asked once resolved
     rated = [(f, r) for f in cohort if (r := rating_by(f, as_of))]

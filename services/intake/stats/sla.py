@@ -6,14 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from services.intake.stats.asof import CLOCKS, breach_by, rate, sla_outcome
-from services.intake.stats.cache import PackCache
-from services.intake.stats.load import created_in_period, open_now
-from services.intake.stats.period import StatsQuery
+from services.intake.stats.load import ReportInputs
 from services.stats.facts import BreachCause
-from shared.auth import Principal
 from shared.clock import utcnow
 from shared.enums import Priority, SlaState
-from shared.mongo import Database, Document
+from shared.mongo import Document
 
 LIVE_LIMIT = 100
 
@@ -80,12 +77,11 @@ def _causes(cohort: list[Document], moment: float) -> dict[str, Any]:
     return found
 
 
-async def sla_report(
-    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
-) -> dict[str, Any]:
-    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
+async def sla_report(inputs: ReportInputs) -> dict[str, Any]:
+    query = inputs.query
+    cohort = await inputs.cohort()
     as_of, now = query.as_of_epoch, utcnow()
-    tickets = await open_now(db=db, query=query, principal=principal)
+    tickets = await inputs.open_tickets()
 
     def live(state: SlaState) -> list[dict[str, Any]]:
         found = [_live(t, now) for t in tickets if (t.get("sla") or {}).get("state") == state]

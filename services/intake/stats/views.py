@@ -15,6 +15,7 @@ from services.intake.deps import DbDep, StaffUser
 from services.intake.stats.agents import agents_report, agents_table
 from services.intake.stats.cache import PackCache
 from services.intake.stats.efficiency import efficiency_report, efficiency_table
+from services.intake.stats.load import ReportInputs
 from services.intake.stats.period import StatsQuery, stats_query
 from services.intake.stats.problems import problems_report, problems_table
 from services.intake.stats.satisfaction import satisfaction_report, satisfaction_table
@@ -44,7 +45,7 @@ class ExportFormat(StrEnum):
 
 @dataclass(frozen=True)
 class Report:
-    build: Callable[..., Awaitable[dict[str, Any]]]
+    build: Callable[[ReportInputs], Awaitable[dict[str, Any]]]
     table: Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -66,15 +67,44 @@ async def get_packs(request: Request) -> PackCache:
 PacksDep = Annotated[PackCache, Depends(get_packs)]
 
 
+async def _data_as_of(db: Database) -> str | None:
+    """The facts are refreshed every minute; events after this moment may not be counted."""
+    state = await db[collections.STATS_STATE].find_one({"_id": STATE_ID})
+    watermark = (state or {}).get("watermark")
+    return watermark.isoformat() if watermark else None
+
+
+async def _build(
+    names: list[ReportName], db: Database, packs: PackCache, query: StatsQuery, principal: Principal
+) -> dict[ReportName, dict[str, Any]]:
+    inputs = ReportInputs(db=db, packs=packs, query=query, principal=principal)
+    built = {name: await REPORTS[name].build(inputs) for name in names}
+    data_as_of = await _data_as_of(db)
+    for report in built.values():
+        report["period"]["data_as_of"] = data_as_of
+    return built
+
+
 async def _run(
     name: ReportName, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
 ) -> dict[str, Any]:
-    report = await REPORTS[name].build(db=db, packs=packs, query=query, principal=principal)
-    state = await db[collections.STATS_STATE].find_one({"_id": STATE_ID})
-    watermark = (state or {}).get("watermark")
-    # The facts are refreshed every minute; events after this moment may not be counted.
-    report["period"]["data_as_of"] = watermark.isoformat() if watermark else None
-    return report
+    return (await _build([name], db, packs, query, principal))[name]
+
+
+@router.get("/dashboard")
+async def dashboard(
+    principal: StaffUser,
+    db: DbDep,
+    packs: PacksDep,
+    query: QueryDep,
+    report: Annotated[list[ReportName] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Every report (or those named by `report`, repeatable) for one question in one
+    answer, keyed by name: what the manager's dashboard shows. Each is the answer of its
+    own endpoint, built from one read of what they count."""
+    names = list(dict.fromkeys(report)) if report else list(ReportName)
+    built = await _build(names, db, packs, query, principal)
+    return {name.value: body for name, body in built.items()}
 
 
 @router.get("/volume")

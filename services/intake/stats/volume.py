@@ -4,21 +4,16 @@ from collections import Counter
 from typing import Any
 
 from services.intake.stats.asof import status_at
-from services.intake.stats.cache import PackCache
-from services.intake.stats.load import OPEN, created_in_period, open_now, resolved_in_period
-from services.intake.stats.period import StatsQuery
-from shared.auth import Principal
+from services.intake.stats.load import OPEN, ReportInputs
 from shared.enums import TicketStatus
-from shared.mongo import Database
 
 
-async def volume_report(
-    *, db: Database, packs: PackCache, query: StatsQuery, principal: Principal
-) -> dict[str, Any]:
+async def volume_report(inputs: ReportInputs) -> dict[str, Any]:
     """New tickets per day (or hour), resolutions per day, the status the period's tickets
     had at its end, and the open tickets now."""
-    cohort = await created_in_period(db=db, packs=packs, query=query, principal=principal)
-    resolved = await resolved_in_period(db=db, packs=packs, query=query, principal=principal)
+    query = inputs.query
+    cohort = await inputs.cohort()
+    resolved = await inputs.resolved()
     as_of = query.as_of_epoch
     new = Counter(query.bucket(facts["created_at"]) for facts in cohort)
     resolutions = Counter(
@@ -28,9 +23,7 @@ async def volume_report(
         if query.contains(r["at"]) and r["at"] <= as_of
     )
     at_end = Counter(status_at(facts, as_of) for facts in cohort)
-    now = Counter(
-        ticket["status"] for ticket in await open_now(db=db, query=query, principal=principal)
-    )
+    now = Counter(ticket["status"] for ticket in await inputs.open_tickets())
     return {
         "period": query.describe(),
         "total": len(cohort),

@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 
+import { prefetchReports } from '@/lib/firstReports'
 import { useSessionStore } from '@/stores/session'
 
 declare module 'vue-router' {
@@ -77,7 +78,8 @@ router.beforeEach(async (to) => {
   if (access === 'admin' && !session.isAdmin) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
   // The list's first page is asked for now, beside the download of the list's code.
   if (to.name === 'console-tickets') void import('@/lib/firstPage').then(({ prefetchFirstPage }) => prefetchFirstPage())
-  // So are the dashboard's reports, beside the download of its charts.
-  if (to.name === 'console-dashboard') void import('@/lib/firstReports').then(({ prefetchReports }) => prefetchReports(to.query))
+  // So are the dashboard's reports, beside the download of its charts (imported with the
+  // router: a chunk of its own cost a round trip before the question could be asked).
+  if (to.name === 'console-dashboard') prefetchReports(to.query)
   return true
 })
