@@ -4,14 +4,17 @@ Data: the statistics benchmark's history (bench/stats.py's Generator: STATS_TICK
 default 100,000, over 365 days, with their events, ticket documents and facts), packed into
 day packs by the refresh's own rebuild_days, beside the demo users (whose manager logs in).
 The worker's every-minute refresh is paused: the facts are current as generated.
-Subject: /console/dashboard for the last 30 days in UTC, a fresh page each time: from
-navigation start until every chart on the page has painted (each chart records the moment
-ECharts reports `finished` in data-painted-at; the latest of them counts), p50 of LOADS
-loads after one unmeasured load. Baseline: the sum of the page's six report calls
-(GET /v1/stats/{volume,efficiency,sla,agents,problems,satisfaction} for the same question,
-one after another with httpx through the same router and session), p50 of LOADS rounds,
-measured in the same run. Every load and round is paced to stay under the caller's rate
-limit. Goal: the dashboard painted in < 1.5 s (p50).
+Subject: /console/dashboard for the last 30 days in UTC, from navigation start until every
+chart on the page has painted (each chart records the moment ECharts reports `finished` in
+data-painted-at; the latest of them counts), p50 of LOADS loads after one unmeasured load,
+twice: as a returning manager (one browser profile, a new tab each time: the hashed assets
+come from the HTTP cache, as they do for anyone who opened the console before) and as a
+first visit (a new profile each time: every asset downloaded from the router too).
+Baselines: the sum of the six report calls (GET /v1/stats/{volume,efficiency,sla,agents,
+problems,satisfaction} for the same question, one after another with httpx through the
+same router and session), and the one call the page makes (GET /v1/stats/dashboard), p50
+of LOADS rounds each, measured in the same run. Every load and round is paced to stay
+under the caller's rate limit. Goal: the dashboard painted in < 1.5 s (p50).
 """
 
 import asyncio
@@ -22,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from bench.common import REPO_ROOT, private_stack
 from bench.stats import Generator, load, pause_refresh
@@ -42,7 +45,10 @@ PERIOD_DAYS = 30
 GOAL_MS = 1500.0
 PAINT_TIMEOUT_MS = 60_000
 PACE_SECONDS = 1.0  # a load makes about ten requests; the caller may make 20 a second
-REPORTS = ("volume", "efficiency", "sla", "agents", "problems", "satisfaction")
+SIX_REPORTS = [
+    f"/v1/stats/{name}"
+    for name in ("volume", "efficiency", "sla", "agents", "problems", "satisfaction")
+]
 MANAGER = "manager@example.com"
 # Every chart drawn once the answers are in: the latest moment any of them finished.
 ALL_PAINTED = """() => {
@@ -54,7 +60,7 @@ ALL_PAINTED = """() => {
 }"""
 
 
-async def dashboard_page(browser: Browser, base: str, cookies: dict[str, str]) -> Page:
+async def manager_profile(browser: Browser, base: str, cookies: dict[str, str]) -> BrowserContext:
     # UTC: the page's default time zone is the browser's. Playwright's polling predicate
     # is evaluated from a string, which the app's Content-Security-Policy forbids;
     # bypassing it changes no timing.
@@ -62,30 +68,64 @@ async def dashboard_page(browser: Browser, base: str, cookies: dict[str, str]) -
         locale="zh-CN", timezone_id="UTC", viewport={"width": 1366, "height": 900}, bypass_csp=True
     )
     await context.add_cookies([{"name": k, "value": v, "url": base} for k, v in cookies.items()])
-    return await context.new_page()
+    return context
 
 
-async def painted_ms(browser: Browser, base: str, cookies: dict[str, str]) -> tuple[float, int]:
-    """One load: navigation start to the last chart painted (ms), and how many charts."""
-    page = await dashboard_page(browser, base, cookies)
+async def painted_ms(context: BrowserContext, base: str) -> tuple[float, int]:
+    """One load in a new tab of `context`: navigation start to the last chart painted
+    (ms), and how many charts."""
+    page = await context.new_page()
     try:
         await page.goto(f"{base}/console/dashboard?preset=last_{PERIOD_DAYS}_days&tz=UTC")
         handle = await page.wait_for_function(ALL_PAINTED, timeout=PAINT_TIMEOUT_MS)
         charts = await page.locator(".dashboard .chart").count()
         return float(await handle.json_value()), charts
     finally:
-        await page.context.close()
+        await page.close()
 
 
-async def raw_reports_ms(
-    http: httpx.AsyncClient, base: str, cookies: dict[str, str], query: dict[str, str]
+async def loads_ms(
+    browser: Browser, base: str, cookies: dict[str, str], *, returning: bool
+) -> tuple[list[float], int]:
+    """LOADS measured loads after one unmeasured one, in one profile (`returning`) or each
+    in a new one."""
+    kept = await manager_profile(browser, base, cookies) if returning else None
+    found: list[float] = []
+    charts = 0
+    try:
+        for n in range(LOADS + 1):
+            context = kept or await manager_profile(browser, base, cookies)
+            try:
+                ms, charts = await painted_ms(context, base)
+            finally:
+                if kept is None:
+                    await context.close()
+            if n > 0:  # the first warms the servers' caches (and the profile's)
+                found.append(ms)
+            await asyncio.sleep(PACE_SECONDS)
+    finally:
+        if kept is not None:
+            await kept.close()
+    return found, charts
+
+
+async def calls_ms(
+    http: httpx.AsyncClient,
+    base: str,
+    cookies: dict[str, str],
+    query: dict[str, str],
+    paths: list[str],
 ) -> float:
-    """The page's six report calls, one after another: their total time (ms)."""
+    """`paths` asked one after another: their total time (ms)."""
     started = time.perf_counter()
-    for report in REPORTS:
-        answer = await http.get(f"{base}/v1/stats/{report}", params=query, cookies=cookies)
+    for path in paths:
+        answer = await http.get(f"{base}{path}", params=query, cookies=cookies)
         answer.raise_for_status()
     return (time.perf_counter() - started) * 1000
+
+
+def p50(values: list[float]) -> dict[str, object]:
+    return {"p50": round(statistics.median(values), 1), "all": [round(v) for v in values]}
 
 
 async def dashboard_figures(dist: Path | None = None) -> dict[str, object]:
@@ -127,33 +167,33 @@ async def dashboard_figures(dist: Path | None = None) -> dict[str, object]:
                     executable_path=CHROMIUM, args=CHROMIUM_FLAGS
                 )
                 try:
-                    await painted_ms(browser, base, cookies)  # unmeasured: caches warm
-                    loads: list[float] = []
-                    charts = 0
+                    returning, charts = await loads_ms(browser, base, cookies, returning=True)
+                    first_visit, _ = await loads_ms(browser, base, cookies, returning=False)
+                    six: list[float] = []
+                    one: list[float] = []
                     for _ in range(LOADS):
-                        ms, charts = await painted_ms(browser, base, cookies)
-                        loads.append(ms)
+                        six.append(await calls_ms(http, base, cookies, query, SIX_REPORTS))
                         await asyncio.sleep(PACE_SECONDS)
-                    raw: list[float] = []
-                    for _ in range(LOADS):
-                        raw.append(await raw_reports_ms(http, base, cookies, query))
+                        one.append(
+                            await calls_ms(http, base, cookies, query, ["/v1/stats/dashboard"])
+                        )
                         await asyncio.sleep(PACE_SECONDS)
                 finally:
                     await browser.close()
         finally:
             await mongo.close()
-    painted = round(statistics.median(loads), 1)
+    painted, first_ms = statistics.median(returning), statistics.median(first_visit)
     return {
         "description": __doc__.strip() if __doc__ else "",
         "tickets": len(created),
         "tickets_in_period": in_period,
         "seed_seconds": round(seed_seconds, 1),
         "charts": charts,
-        "dashboard_painted_ms": {"p50": painted, "all": [round(v) for v in loads]},
-        "baseline_raw_reports_ms": {
-            "p50": round(statistics.median(raw), 1),
-            "all": [round(v) for v in raw],
-        },
+        "dashboard_painted_ms": p50(returning),
+        "dashboard_painted_first_visit_ms": p50(first_visit),
+        "baseline_raw_reports_ms": p50(six),
+        "baseline_dashboard_call_ms": p50(one),
         "goal_ms": GOAL_MS,
         "goal_met": painted < GOAL_MS,
+        "goal_met_first_visit": first_ms < GOAL_MS,
     }

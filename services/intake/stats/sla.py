@@ -15,9 +15,16 @@ from shared.mongo import Document
 LIVE_LIMIT = 100
 
 
-def _attainment(cohort: list[Document], clock: str, moment: float) -> dict[str, Any]:
-    outcomes = Counter(sla_outcome(f, clock, moment) for f in cohort)
-    met, breached = outcomes.get("met", 0), outcomes.get("breached", 0)
+def _attainment(
+    outcomes: Counter[tuple[str | None, str | None]], priority: str | None
+) -> dict[str, Any]:
+    """Met, breached and attainment of one priority's tickets (None: all of them), from
+    the (priority, outcome) counts."""
+
+    def count(outcome: str) -> int:
+        return sum(n for (p, o), n in outcomes.items() if o == outcome and priority in (None, p))
+
+    met, breached = count("met"), count("breached")
     return {"met": met, "breached": breached, "attainment": rate(met, met + breached)}
 
 
@@ -87,18 +94,19 @@ async def sla_report(inputs: ReportInputs) -> dict[str, Any]:
         found = [_live(t, now) for t in tickets if (t.get("sla") or {}).get("state") == state]
         return sorted(found, key=lambda t: t["seconds_left"] or 0)[:LIVE_LIMIT]
 
+    # Each ticket's outcome once per clock, counted by priority: overall and per priority
+    # read the same counts.
+    outcomes = {
+        clock: Counter((f.get("priority"), sla_outcome(f, clock, as_of)) for f in cohort)
+        for clock in CLOCKS
+    }
     return {
         "period": query.describe(),
-        "attainment": {clock: _attainment(cohort, clock, as_of) for clock in CLOCKS},
+        "attainment": {clock: _attainment(outcomes[clock], None) for clock in CLOCKS},
         "attainment_by_priority": [
             {
                 "priority": priority.value,
-                **{
-                    clock: _attainment(
-                        [f for f in cohort if f.get("priority") == priority.value], clock, as_of
-                    )
-                    for clock in CLOCKS
-                },
+                **{clock: _attainment(outcomes[clock], priority.value) for clock in CLOCKS},
             }
             for priority in Priority
         ],
