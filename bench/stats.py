@@ -8,7 +8,7 @@ SLA warnings and breaches as the priority's targets make them, escalation to sen
 and reassignment, resolution, reopen and resolution again, closed as confirmed or
 automatically; the last days' tickets still open), its document in `tickets` (status,
 assignee, SLA block, a rating on ~30 % of confirmed closes) and its facts in `ticket_stats`
-built by the project's own ticket_facts (title terms by services.stats.terms, ~200 Chinese
+built by the project's own ticket_facts (title terms by shared.stats.terms, ~200 Chinese
 and English titles); 40 agents in `users`. Then every day is packed into `stats_days` by
 the refresh's own rebuild_days (`pack_seconds`).
 Subject: GET /v1/stats/{volume,efficiency,sla,agents,problems,satisfaction} and
@@ -51,12 +51,9 @@ from typing import Any
 import httpx
 
 from bench.common import bearer, percentiles, private_stack, write_result
-from services.stats.facts import ticket_facts
-from services.stats.packs import days_touched, rebuild_days
-from services.stats.refresh import STATE_ID, ensure_indexes, refresh_ticket_stats
-from services.stats.schedule import refresh_schedule_id
-from services.stats.terms import title_terms
 from services.workflows import activities
+from services.workflows.stats.refresh import ensure_indexes, refresh_ticket_stats
+from services.workflows.stats.schedule import refresh_schedule_id
 from shared import collections
 from shared.auth import Principal
 from shared.clock import utcnow
@@ -64,6 +61,10 @@ from shared.enums import CATEGORIES_BY_TYPE, Category, Priority, Role
 from shared.mongo import Database, Document, create_mongo_client, get_database
 from shared.settings import Settings
 from shared.sla import DEFAULT_SLA_POLICY
+from shared.stats.facts import ticket_facts
+from shared.stats.packs import days_touched, rebuild_days
+from shared.stats.state import STATE_ID
+from shared.stats.terms import title_terms
 from shared.temporal import connect_temporal
 
 TICKETS = int(os.environ.get("STATS_TICKETS", "100000"))

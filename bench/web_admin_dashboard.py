@@ -32,13 +32,14 @@ from bench.stats import Generator, load, pause_refresh
 from bench.web import session_cookie
 from devstack.browser import CHROMIUM, CHROMIUM_FLAGS
 from devstack.seed import seed_demo_data
-from services.stats.packs import rebuild_days
-from services.stats.refresh import STATE_ID, ensure_indexes
 from services.workflows import activities
+from services.workflows.stats.refresh import ensure_indexes
 from shared import collections
 from shared.clock import utcnow
 from shared.mongo import create_mongo_client, get_database
 from shared.settings import Environment
+from shared.stats.packs import rebuild_days
+from shared.stats.state import STATE_ID
 
 LOADS = 10
 PERIOD_DAYS = 30

@@ -15,7 +15,7 @@ from bson import ObjectId
 
 from services.intake.tickets.models import TicketCreate
 from services.intake.tickets.service import new_ticket_document
-from services.stats.refresh import refresh_ticket_stats
+from services.workflows.stats.refresh import refresh_ticket_stats
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, CloseReason, Priority, Role, TicketStatus
 from shared.mongo import Database, Document

@@ -42,8 +42,8 @@ from services.intake.tickets.models import TicketCreate
 from services.intake.tickets.service import new_ticket_document
 from services.knowledge.main import INDEXES as KNOWLEDGE_INDEXES
 from services.notify.main import INDEXES as NOTIFY_INDEXES
-from services.stats.refresh import refresh_ticket_stats
 from services.workflows.activities import ensure_indexes as ensure_worker_indexes
+from services.workflows.stats.refresh import refresh_ticket_stats
 from shared import collections
 from shared.app import create_indexes
 from shared.clock import utcnow

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.stats.refresh import refresh_ticket_stats
+from services.workflows.stats.refresh import refresh_ticket_stats
 from shared import collections
 from shared.clock import utcnow
 from shared.mongo import Database

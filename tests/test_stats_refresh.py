@@ -9,14 +9,15 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from services.stats.packs import decode
-from services.stats.refresh import STATE_ID, refresh_ticket_stats
-from services.stats.schedule import ensure_refresh_schedule, refresh_schedule_id
+from services.workflows.stats.refresh import refresh_ticket_stats
+from services.workflows.stats.schedule import ensure_refresh_schedule, refresh_schedule_id
 from shared import collections
 from shared.clock import utcnow
 from shared.enums import Role
 from shared.mongo import Database
 from shared.settings import Settings
+from shared.stats.packs import decode
+from shared.stats.state import STATE_ID
 from shared.ticket_updates import (
     ActingUser,
     AddMessageRequest,

@@ -14,7 +14,6 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from temporalio import activity
 from temporalio.client import Client
 
-from services.stats import refresh as stats_refresh
 from services.workflows import assignment, bulk_activities
 from services.workflows.auto_answer import KnowledgeSuggestions, reply_text
 from services.workflows.models import (
@@ -33,6 +32,7 @@ from services.workflows.models import (
     StepWrite,
 )
 from services.workflows.projection import restore_dates
+from services.workflows.stats import refresh as stats_refresh
 from shared import collections
 from shared.clock import utcnow
 from shared.desk_config import DESK_SETTINGS_ID, SLA_POLICY_ID, DeskConfig, DeskSettings

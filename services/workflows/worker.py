@@ -9,8 +9,6 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from services.stats.activities import StatsActivities, StatsRefreshWorkflow
-from services.stats.schedule import ensure_refresh_schedule
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
 from services.workflows.bulk_activities import BulkActivities
@@ -20,6 +18,8 @@ from services.workflows.housekeeping import (
     UnlinkedUploadsCleanupWorkflow,
     ensure_cleanup_schedule,
 )
+from services.workflows.stats.activities import StatsActivities, StatsRefreshWorkflow
+from services.workflows.stats.schedule import ensure_refresh_schedule
 from services.workflows.ticket_workflow import TicketWorkflow
 from shared.db_commands import step, tally_from_env, tally_written
 from shared.mongo import Database, create_mongo_client, get_database

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
-from services.stats.refresh import refresh_ticket_stats
+from services.workflows.stats.refresh import refresh_ticket_stats
 from shared import collections
 from shared.clock import utcnow
 from shared.tickets import TICKET_NUMBER_COUNTER

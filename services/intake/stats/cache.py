@@ -7,9 +7,9 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Literal
 
-from services.stats.packs import day_of, day_start, decode
 from shared import collections
 from shared.mongo import Database, Document
+from shared.stats.packs import day_of, day_start, decode
 
 Part = Literal["created", "resolved"]
 PARTS: tuple[Part, ...] = ("created", "resolved")

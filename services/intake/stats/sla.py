@@ -7,10 +7,10 @@ from typing import Any
 
 from services.intake.stats.asof import CLOCKS, breach_by, rate, sla_outcome
 from services.intake.stats.load import ReportInputs
-from services.stats.facts import BreachCause
 from shared.clock import utcnow
 from shared.enums import Priority, SlaState
 from shared.mongo import Document
+from shared.stats.facts import BreachCause
 
 LIVE_LIMIT = 100
 

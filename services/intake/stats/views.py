@@ -21,10 +21,9 @@ from services.intake.stats.problems import problems_report, problems_table
 from services.intake.stats.satisfaction import satisfaction_report, satisfaction_table
 from services.intake.stats.sla import sla_report, sla_table
 from services.intake.stats.volume import volume_report, volume_table
-from services.stats.refresh import STATE_ID
-from shared import collections
 from shared.auth import Principal
 from shared.mongo import Database
+from shared.stats.state import watermark_iso
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 QueryDep = Annotated[StatsQuery, Depends(stats_query)]
@@ -67,19 +66,13 @@ async def get_packs(request: Request) -> PackCache:
 PacksDep = Annotated[PackCache, Depends(get_packs)]
 
 
-async def _data_as_of(db: Database) -> str | None:
-    """The facts are refreshed every minute; events after this moment may not be counted."""
-    state = await db[collections.STATS_STATE].find_one({"_id": STATE_ID})
-    watermark = (state or {}).get("watermark")
-    return watermark.isoformat() if watermark else None
-
-
 async def _build(
     names: list[ReportName], db: Database, packs: PackCache, query: StatsQuery, principal: Principal
 ) -> dict[ReportName, dict[str, Any]]:
     inputs = ReportInputs(db=db, packs=packs, query=query, principal=principal)
     built = {name: await REPORTS[name].build(inputs) for name in names}
-    data_as_of = await _data_as_of(db)
+    # The facts are refreshed every minute; events after this moment may not be counted.
+    data_as_of = await watermark_iso(db)
     for report in built.values():
         report["period"]["data_as_of"] = data_as_of
     return built

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from temporalio.client import Client
 
-from services.stats.activities import StatsRefreshWorkflow
+from services.workflows.stats.activities import StatsRefreshWorkflow
 from shared.schedules import ensure_interval_schedule
 
 REFRESH_EVERY = timedelta(minutes=1)

@@ -7,7 +7,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from services.stats.refresh import refresh_ticket_stats
+    from services.workflows.stats.refresh import refresh_ticket_stats
     from shared.clock import utcnow
     from shared.mongo import Database
 

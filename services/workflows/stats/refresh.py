@@ -13,15 +13,15 @@ from datetime import date, datetime, timedelta
 
 from pymongo import ASCENDING, ReplaceOne
 
-from services.stats.facts import ticket_facts
-from services.stats.packs import days_touched, patch_days, rebuild_days
-from services.stats.packs import ensure_indexes as ensure_pack_indexes
-from services.stats.terms import title_terms
 from shared import collections
 from shared.mongo import Database, Document
+from shared.stats.facts import ticket_facts
+from shared.stats.packs import days_touched, patch_days, rebuild_days
+from shared.stats.packs import ensure_indexes as ensure_pack_indexes
+from shared.stats.state import STATE_ID
+from shared.stats.terms import title_terms
 from shared.tickets import TICKET_NUMBER_COUNTER
 
-STATE_ID = "ticket_stats"
 OVERLAP = timedelta(minutes=5)
 BATCH = 500
 _TICKET_FIELDS = {"number": 1, "title": 1, "rating": 1}
