@@ -31,7 +31,6 @@ from services.workflows.models import (
     RepeatQuery,
     StepWrite,
 )
-from services.workflows.projection import restore_dates
 from services.workflows.stats import refresh as stats_refresh
 from shared import collections
 from shared.clock import utcnow
@@ -40,6 +39,7 @@ from shared.enums import Role, Visibility
 from shared.mongo import Collection, Database, Document
 from shared.notifications import outbox_entry
 from shared.sla import DEFAULT_SLA_POLICY, SlaPolicy
+from shared.ticket.document import restore_dates
 from shared.ticket_messages import new_message_document
 from shared.ticket_updates import STAFF_ROLES, DuplicateMerged, SignalName
 from shared.tickets import AgentRef, ticket_workflow_id

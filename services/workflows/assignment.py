@@ -14,12 +14,10 @@ from pymongo.errors import OperationFailure
 from services.workflows.models import AgentQuery
 from shared import collections
 from shared.desk_config import AssignmentStrategy
-from shared.enums import Priority, StandardGroup
+from shared.enums import StandardGroup
 from shared.mongo import Database, Document
 from shared.ticket_updates import STAFF_ROLES
 from shared.tickets import AgentRef
-
-PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 
 async def ensure_indexes(*, db: Database) -> None:

@@ -35,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         RepeatQuery,
         StepWrite,
     )
-    from services.workflows.projection import ticket_projection
     from shared.desk_config import AssignmentStrategy, DeskConfig
     from shared.enums import (
         AutoAnswerOutcome,
@@ -52,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         notify_task_queue,
     )
     from shared.sla import SlaClock
+    from shared.ticket.document import ticket_projection
     from shared.ticket_updates import (
         ActingUser,
         AddCollaboratorGroupRequest,

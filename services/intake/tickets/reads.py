@@ -5,10 +5,10 @@ from typing import Any
 
 from services.intake.attachments.models import attachment_read
 from services.intake.tickets.models import StaffView, TicketDetail, TicketRead
-from services.workflows.projection import ticket_projection
 from shared.auth import Principal
 from shared.clock import utcnow
 from shared.mongo import Document
+from shared.ticket.document import ticket_projection
 from shared.tickets import TicketState
 
 # History steps that are the desk's own business: a customer's history skips them.

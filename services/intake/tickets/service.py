@@ -11,13 +11,13 @@ from pymongo.errors import DuplicateKeyError
 
 from services.intake.tickets import listing
 from services.intake.tickets.models import TicketCreate
-from services.workflows.assignment import PRIORITY_RANK
 from shared import collections
-from shared.enums import CATEGORIES_BY_TYPE, Priority, SlaState, StandardGroup, TicketStatus
+from shared.enums import CATEGORIES_BY_TYPE, Priority
 from shared.errors import ApiError
 from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
-from shared.sla import SlaPolicy, due_at
-from shared.tickets import TICKET_NUMBER_COUNTER, Actor, TicketStart, ticket_workflow_id
+from shared.sla import SlaPolicy
+from shared.ticket import document as ticket_document
+from shared.tickets import TICKET_NUMBER_COUNTER, Actor, TicketStart
 
 TicketId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -113,48 +113,28 @@ def new_ticket_document(
     source: dict[str, Any] | None = None,
     idempotency: dict[str, Any] | None = None,
 ) -> Document:
-    """The projection of a ticket at the moment it is filed: pending, clocks running."""
+    """The document of a ticket filed as `data` says (at `priority` when the desk chose
+    another than the customer's), as shared.ticket.document builds it."""
     priority = priority or data.priority
-    target = policy.target(priority)
-    clock = {"state": SlaState.ON_TRACK, "met_at": None, "breached_at": None, "warned_at": None}
-    return {
-        "_id": ticket_id,
-        "number": number,
-        "title": data.title,
-        "description": data.description,
-        "type": data.type,
-        "category": data.category,
-        "priority": priority,
-        "priority_suggested": data.priority if priority != data.priority else None,
-        "priority_rank": PRIORITY_RANK[priority],
-        "status": TicketStatus.PENDING,
-        "submitter": submitter,
-        "assignee": None,
-        "group": StandardGroup.FRONTLINE,
-        "escalation_level": 0,
-        "collaborator_groups": [],
-        "order_id": data.order_id,
-        "attachment_ids": data.attachment_ids,
-        "created_at": now,
-        "updated_at": now,
-        "first_response_at": None,
-        "resolved_at": None,
-        "closed_at": None,
-        "close_reason": None,
-        "merged_into": None,
-        "rating": None,
-        "sla": {
-            "state": SlaState.ON_TRACK,
-            "paused": False,
-            "paused_seconds": 0,
-            "response": {**clock, "due_at": due_at(now, target.response_seconds)},
-            "resolution": {**clock, "due_at": due_at(now, target.resolution_seconds)},
+    return ticket_document.new_ticket_document(
+        ticket_id=ticket_id,
+        number=number,
+        fields={
+            "title": data.title,
+            "description": data.description,
+            "type": data.type,
+            "category": data.category,
+            "order_id": data.order_id,
+            "attachment_ids": data.attachment_ids,
         },
-        "workflow": {"id": ticket_workflow_id(ticket_id), "started": False},
-        "last_event_seq": -1,
-        "source": source or {"channel": "web"},
-        "idempotency": idempotency,
-    }
+        priority=priority,
+        priority_suggested=data.priority if priority != data.priority else None,
+        submitter=submitter,
+        policy=policy,
+        now=now,
+        source=source,
+        idempotency=idempotency,
+    )
 
 
 def ticket_start(*, document: Document) -> TicketStart:

@@ -1,13 +1,19 @@
-"""The ticket document the APIs read, computed from the workflow's state (pure)."""
+"""The ticket document the APIs read (pure): the one stored when a ticket is filed, and
+the fields the ticket workflow owns, projected from its state after every step. Intake
+builds the first, the worker's activities write the second; the lists and reads of intake
+merge the projection of a workflow's live state the same way."""
 
 import copy
 from datetime import datetime
 from typing import Any
 
-from services.workflows.assignment import PRIORITY_RANK
-from shared.enums import SlaState
-from shared.sla import SlaClock, overall_state
-from shared.tickets import TicketState
+from shared.enums import Priority, SlaState, StandardGroup, TicketStatus
+from shared.mongo import Document
+from shared.sla import SlaClock, SlaPolicy, overall_state
+from shared.tickets import TicketState, ticket_workflow_id
+
+# The order of priorities in a list sorted by urgency (the document's `priority_rank`).
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 
 def _clock(clock: SlaClock | None) -> dict[str, Any]:
@@ -91,4 +97,55 @@ def ticket_projection(state: TicketState, now: datetime) -> dict[str, Any]:
             "response": response,
             "resolution": resolution,
         },
+    }
+
+
+def new_ticket_document(
+    *,
+    ticket_id: str,
+    number: int,
+    fields: dict[str, Any],
+    priority: Priority,
+    priority_suggested: Priority | None,
+    submitter: dict[str, Any] | None,
+    policy: SlaPolicy,
+    now: datetime,
+    source: dict[str, Any] | None = None,
+    idempotency: dict[str, Any] | None = None,
+) -> Document:
+    """The document of a ticket at the moment it is filed: pending with the frontline,
+    both SLA clocks running from `now` (as the workflow's first projection has them).
+    `fields`: what the customer wrote (title, description, type, category, order_id,
+    attachment_ids)."""
+    target = policy.target(priority)
+    clocks = {
+        "response": _clock(SlaClock(target_seconds=target.response_seconds, started_at=now)),
+        "resolution": _clock(SlaClock(target_seconds=target.resolution_seconds, started_at=now)),
+    }
+    return {
+        "_id": ticket_id,
+        "number": number,
+        **fields,
+        "priority": priority,
+        "priority_suggested": priority_suggested,
+        "priority_rank": PRIORITY_RANK[priority],
+        "status": TicketStatus.PENDING,
+        "submitter": submitter,
+        "assignee": None,
+        "group": StandardGroup.FRONTLINE,
+        "escalation_level": 0,
+        "collaborator_groups": [],
+        "created_at": now,
+        "updated_at": now,
+        "first_response_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "close_reason": None,
+        "merged_into": None,
+        "rating": None,
+        "sla": {"state": SlaState.ON_TRACK, "paused": False, "paused_seconds": 0, **clocks},
+        "workflow": {"id": ticket_workflow_id(ticket_id), "started": False},
+        "last_event_seq": -1,
+        "source": source or {"channel": "web"},
+        "idempotency": idempotency,
     }
