@@ -70,6 +70,7 @@ web-check: $(WEB_STAMP)
 lint: $(DEPS_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(DEPS_STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -11,7 +11,7 @@ from temporalio.common import RetryPolicy
 from shared.schedules import ensure_interval_schedule
 
 with workflow.unsafe.imports_passed_through():
-    from services.intake.attachments.service import remove_unlinked
+    from shared.attachments import remove_unlinked
     from shared.clock import utcnow
     from shared.mongo import Database
 

@@ -13,22 +13,16 @@ from pymongo import ASCENDING
 from services.intake.attachments.sniff import sniff_content_type
 from services.intake.tickets import service as tickets_service
 from shared import collections
+from shared.attachments import chunks as _chunks
+from shared.attachments import files as _files
 from shared.auth import Principal
 from shared.errors import ApiError
-from shared.mongo import Collection, Database, Document
+from shared.mongo import Database, Document
 
 
 def _bucket(db: Database) -> AsyncGridFSBucket:
     # The bucket takes the database's write concern: journaled.
     return AsyncGridFSBucket(db, bucket_name=collections.ATTACHMENTS_BUCKET)
-
-
-def _files(db: Database) -> Collection:
-    return db[f"{collections.ATTACHMENTS_BUCKET}.files"]
-
-
-def _chunks(db: Database) -> Collection:
-    return db[f"{collections.ATTACHMENTS_BUCKET}.chunks"]
 
 
 def _object_id(attachment_id: str) -> ObjectId | None:
@@ -91,27 +85,6 @@ async def check_unlinked_quota(
                 "max_bytes": max_bytes,
             },
         )
-
-
-async def remove_unlinked(*, db: Database, uploaded_before: datetime, batch: int = 500) -> int:
-    """Remove up to `batch` uploads never attached to anything and uploaded before
-    `uploaded_before`; how many were removed. Each file document goes first, and only while
-    it is still unlinked (one attached meanwhile stays whole), then its chunks: a crash
-    between the two leaves chunks no file names, never a file without its content."""
-    stale = _files(db).find(
-        {"metadata.ticket_id": None, "uploadDate": {"$lt": uploaded_before}},
-        projection={"_id": 1},
-        limit=batch,
-    )
-    removed = 0
-    for file_id in [document["_id"] async for document in stale]:
-        gone = await _files(db).find_one_and_delete(
-            {"_id": file_id, "metadata.ticket_id": None}, projection={"_id": 1}
-        )
-        if gone is not None:
-            await _chunks(db).delete_many({"files_id": file_id})
-            removed += 1
-    return removed
 
 
 async def store_attachment(
