@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from shared.sla import SlaClock
     from shared.ticket.document import ticket_projection
+    from shared.ticket.vocabulary import TicketAction
     from shared.ticket_updates import (
         ActingUser,
         AddCollaboratorGroupRequest,
@@ -171,7 +172,7 @@ class TicketWorkflow:
             self._notify_service = workflow.patched(NOTIFY_SERVICE_PATCH)
         if start.carried is None:
             await self._record(
-                "created",
+                TicketAction.CREATED,
                 Actor(id=start.submitter.id, role=start.submitter.role),
                 to_status=TicketStatus.PENDING,
                 data={"type": start.type, "category": start.category, "priority": start.priority},
@@ -391,7 +392,9 @@ class TicketWorkflow:
                 await self._sla_breach(clock, at)
             elif kind == "remind":
                 self._state.reminders_sent += 1
-                await self._record("reminder_sent", SYSTEM, data={"n": self._state.reminders_sent})
+                await self._record(
+                    TicketAction.REMINDER_SENT, SYSTEM, data={"n": self._state.reminders_sent}
+                )
                 self._notify("reminder", Audience(customer=True))
             elif kind == "no_response":
                 await self._close(CloseReason.NO_RESPONSE, SYSTEM, "no answer from the customer")
@@ -406,13 +409,17 @@ class TicketWorkflow:
     async def _sla_warning(self, clock: SlaClock) -> None:
         clock.warned_at = workflow.now()
         name = self._clock_name(clock)
-        await self._record("sla_warning", SYSTEM, data={"clock": name, "due_at": clock.due_at()})
+        await self._record(
+            TicketAction.SLA_WARNING, SYSTEM, data={"clock": name, "due_at": clock.due_at()}
+        )
         self._notify("sla_warning", Audience(assignee=True), {"clock": name})
 
     async def _sla_breach(self, clock: SlaClock, deadline: datetime) -> None:
         clock.breached_at = workflow.now()
         name = self._clock_name(clock)
-        await self._record("sla_breached", SYSTEM, data={"clock": name, "due_at": deadline})
+        await self._record(
+            TicketAction.SLA_BREACHED, SYSTEM, data={"clock": name, "due_at": deadline}
+        )
         self._notify("sla_breach", Audience(assignee=True, group_manager=True), {"clock": name})
         # D2: one level up on a breach; an urgent ticket goes straight to management.
         level = 3 if self._state.priority is Priority.URGENT else self._state.escalation_level + 1
@@ -432,7 +439,7 @@ class TicketWorkflow:
                 return self._state
             rules.check_claim(self._state, request.actor)
             agent = AgentRef(id=request.actor.id, name=request.actor.name)
-            await self._give_to(agent, request.actor, "claimed")
+            await self._give_to(agent, request.actor, TicketAction.CLAIMED)
         return self._applied()
 
     @claim.validator
@@ -448,7 +455,7 @@ class TicketWorkflow:
                 return self._state
             rules.check_assign(self._state, request)
             agent = AgentRef(id=request.agent_id, name=request.agent_name)
-            await self._give_to(agent, request.actor, "assigned")
+            await self._give_to(agent, request.actor, TicketAction.ASSIGNED)
         return self._applied()
 
     @assign.validator
@@ -484,7 +491,7 @@ class TicketWorkflow:
             self._state.awaiting_since = now
             self._state.reminders_sent = 0
             await self._record(
-                "info_requested",
+                TicketAction.INFO_REQUESTED,
                 request.actor,
                 to_status=TicketStatus.AWAITING_USER,
                 data={"message_id": request.message_id},
@@ -512,7 +519,7 @@ class TicketWorkflow:
             self._state.awaiting_since = None
             await self._release_slot()
             await self._record(
-                "resolved",
+                TicketAction.RESOLVED,
                 request.actor,
                 to_status=TicketStatus.RESOLVED,
                 data={"solution": request.solution},
@@ -545,7 +552,7 @@ class TicketWorkflow:
                     AgentReservation(ticket_id=self._state.ticket_id, agent_id=assignee.id),
                 )
             await self._record(
-                "reopened",
+                TicketAction.REOPENED,
                 request.actor,
                 to_status=TicketStatus.PROCESSING if assignee else TicketStatus.PENDING,
                 reason=request.reason,
@@ -601,7 +608,9 @@ class TicketWorkflow:
                 return self._state
             rules.check_add_collaborator(self._state, request)
             self._state.collaborator_groups.append(request.group)
-            await self._record("collaborator_added", request.actor, data={"group": request.group})
+            await self._record(
+                TicketAction.COLLABORATOR_ADDED, request.actor, data={"group": request.group}
+            )
             self._notify("escalated", Audience(groups=[request.group]), {"collaborator": True})
         return self._applied()
 
@@ -628,7 +637,7 @@ class TicketWorkflow:
             if self._state.resolution is not None:
                 self._state.resolution.retarget(target.resolution_seconds)
             await self._record(
-                "priority_changed",
+                TicketAction.PRIORITY_CHANGED,
                 request.actor,
                 reason=request.reason,
                 data={
@@ -685,7 +694,9 @@ class TicketWorkflow:
             self._state.identity_verified = request.passed
             self._state.identity_method = request.method
             await self._record(
-                "identity_verified" if request.passed else "identity_check_failed",
+                TicketAction.IDENTITY_VERIFIED
+                if request.passed
+                else TicketAction.IDENTITY_CHECK_FAILED,
                 request.actor,
                 data={"method": request.method},
             )
@@ -718,7 +729,7 @@ class TicketWorkflow:
                 ),
             )
             await self._record(
-                "operation_recorded",
+                TicketAction.OPERATION_RECORDED,
                 request.actor,
                 data={"operation": request.operation, "detail": request.detail},
             )
@@ -744,7 +755,7 @@ class TicketWorkflow:
             if merged.ticket_id not in self._state.duplicates:
                 self._state.duplicates.append(merged.ticket_id)
                 await self._record(
-                    "duplicate_merged",
+                    TicketAction.DUPLICATE_MERGED,
                     SYSTEM,
                     data={"ticket_id": merged.ticket_id, "number": merged.number},
                 )
@@ -776,7 +787,7 @@ class TicketWorkflow:
         state.message_count += 1
         data = {"message_id": request.message_id, "visibility": request.visibility}
         if request.visibility is Visibility.INTERNAL:
-            await self._record("internal_note", request.actor, data=data)
+            await self._record(TicketAction.INTERNAL_NOTE, request.actor, data=data)
             self._notify("internal_note", Audience(assignee=True, collaborators=True), data)
         elif request.actor.role is Role.CUSTOMER:
             if state.status is TicketStatus.AWAITING_USER:
@@ -785,15 +796,15 @@ class TicketWorkflow:
                 state.awaiting_since = None
                 to_status = TicketStatus.PROCESSING if state.assignee else TicketStatus.PENDING
                 await self._record(
-                    "customer_replied", request.actor, to_status=to_status, data=data
+                    TicketAction.CUSTOMER_REPLIED, request.actor, to_status=to_status, data=data
                 )
             else:
-                await self._record("customer_replied", request.actor, data=data)
+                await self._record(TicketAction.CUSTOMER_REPLIED, request.actor, data=data)
             self._notify("replied", Audience(assignee=True), data)
         else:
             if not request.automatic and request.actor.role is not Role.SYSTEM:
                 self._first_response(now)
-            action = "auto_replied" if request.automatic else "agent_replied"
+            action = TicketAction.AUTO_REPLIED if request.automatic else TicketAction.AGENT_REPLIED
             await self._record(action, request.actor, data=data)
             self._notify("replied", Audience(customer=True), data)
 
@@ -826,17 +837,20 @@ class TicketWorkflow:
             retry = timedelta(seconds=config.desk.assignment_retry_seconds * backoff)
             state.next_assignment_at = workflow.now() + min(retry, MAX_ASSIGNMENT_RETRY)
             if first_time:
-                await self._record("queued", SYSTEM, data={"group": state.group})
+                await self._record(TicketAction.QUEUED, SYSTEM, data={"group": state.group})
             return
         state.assignee = agent
         state.next_assignment_at = None
         to_status = TicketStatus.PROCESSING if state.status is TicketStatus.PENDING else None
         await self._record(
-            "assigned", SYSTEM, to_status=to_status, data={"agent": agent, "strategy": strategy}
+            TicketAction.ASSIGNED,
+            SYSTEM,
+            to_status=to_status,
+            data={"agent": agent, "strategy": strategy},
         )
         self._notify("assigned", Audience(assignee=True), {"agent_id": agent.id})
 
-    async def _give_to(self, agent: AgentRef, actor: ActingUser, action: str) -> None:
+    async def _give_to(self, agent: AgentRef, actor: ActingUser, action: TicketAction) -> None:
         """Claim or manual assignment: the named agent gets the ticket, whatever its load."""
         reserved = await self._activity(
             TicketActivities.reserve_agent,
@@ -873,7 +887,7 @@ class TicketWorkflow:
         state.next_assignment_at = None
         to_status = None if state.status is TicketStatus.AWAITING_USER else TicketStatus.PENDING
         await self._record(
-            "escalated",
+            TicketAction.ESCALATED,
             actor,
             to_status=to_status,
             reason=reason,
@@ -904,7 +918,7 @@ class TicketWorkflow:
         state.awaiting_since = None
         state.next_assignment_at = None
         await self._record(
-            "closed",
+            TicketAction.CLOSED,
             actor,
             to_status=TicketStatus.CLOSED,
             reason=note,
@@ -918,7 +932,7 @@ class TicketWorkflow:
 
     async def _record(
         self,
-        action: str,
+        action: TicketAction,
         actor: ActingUser | Actor,
         *,
         to_status: TicketStatus | None = None,

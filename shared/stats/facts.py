@@ -13,10 +13,11 @@ from typing import Any
 
 from shared.enums import Role, TicketStatus
 from shared.mongo import Document
+from shared.ticket.vocabulary import TicketAction
 from shared.ticket_updates import STAFF_ROLES
 
 STAFF_ROLE_VALUES = {role.value for role in STAFF_ROLES} | {Role.ADMIN.value}
-ASSIGNING_ACTIONS = {"assigned", "claimed"}
+ASSIGNING_ACTIONS = {TicketAction.ASSIGNED, TicketAction.CLAIMED}
 
 
 class BreachCause(StrEnum):
@@ -78,7 +79,7 @@ def ticket_facts(
 ) -> Document | None:
     """The facts of one ticket from its events (in `seq` order) and its stored document;
     None when its history has not begun (no `created` event)."""
-    if not events or events[0].get("action") != "created":
+    if not events or events[0].get("action") != TicketAction.CREATED:
         return None
     created = events[0]
     ticket = ticket or {}
@@ -122,7 +123,7 @@ def ticket_facts(
             facts["assignments"].append({"at": at, "agent": agent})
             if agent not in facts["handled_by"]:
                 facts["handled_by"].append(agent)
-        elif action == "escalated":
+        elif action == TicketAction.ESCALATED:
             replay.assignee = None
             facts["assignee_id"] = None
             replay.level = int(data.get("to_level", replay.level + 1))
@@ -130,27 +131,27 @@ def ticket_facts(
             if facts["group"] not in facts["groups"]:
                 facts["groups"].append(facts["group"])
             facts["escalations"].append({"at": at, "level": replay.level})
-        elif action == "collaborator_added" and data.get("group"):
+        elif action == TicketAction.COLLABORATOR_ADDED and data.get("group"):
             if str(data["group"]) not in facts["groups"]:
                 facts["groups"].append(str(data["group"]))
-        elif action == "priority_changed" and data.get("to"):
+        elif action == TicketAction.PRIORITY_CHANGED and data.get("to"):
             facts["priority"] = str(data["to"])
-        elif action == "sla_breached" and data.get("clock") in breaches:
+        elif action == TicketAction.SLA_BREACHED and data.get("clock") in breaches:
             if breaches[data["clock"]] is None:
                 breaches[data["clock"]] = _breach(replay, at)
-        elif action == "reopened":
+        elif action == TicketAction.REOPENED:
             facts["reopens"].append(at)
-        elif action == "closed":
+        elif action == TicketAction.CLOSED:
             facts["closed_at"] = at
             facts["close_reason"] = data.get("reason")
-        first_reply = action == "agent_replied" and actor_role in STAFF_ROLE_VALUES
-        if (first_reply or action == "resolved") and facts["first_response"] is None:
+        first_reply = action == TicketAction.AGENT_REPLIED and actor_role in STAFF_ROLE_VALUES
+        if (first_reply or action == TicketAction.RESOLVED) and facts["first_response"] is None:
             facts["first_response"] = {
                 "at": at,
                 "seconds": round(replay.working_seconds(at), 3),
                 "by": actor_id if first_reply else (replay.assignee or actor_id),
             }
-        if action == "resolved":
+        if action == TicketAction.RESOLVED:
             facts["resolutions"].append(
                 {
                     "at": at,

@@ -9,20 +9,21 @@ from shared.auth import Principal
 from shared.clock import utcnow
 from shared.mongo import Document
 from shared.ticket.document import ticket_projection
+from shared.ticket.vocabulary import TicketAction
 from shared.tickets import TicketState
 
 # History steps that are the desk's own business: a customer's history skips them.
 STAFF_ONLY_ACTIONS = frozenset(
     {
-        "internal_note",
-        "operation_recorded",
-        "identity_verified",
-        "identity_check_failed",
-        "queued",
-        "sla_warning",
-        "sla_breached",
-        "collaborator_added",
-        "duplicate_merged",
+        TicketAction.INTERNAL_NOTE,
+        TicketAction.OPERATION_RECORDED,
+        TicketAction.IDENTITY_VERIFIED,
+        TicketAction.IDENTITY_CHECK_FAILED,
+        TicketAction.QUEUED,
+        TicketAction.SLA_WARNING,
+        TicketAction.SLA_BREACHED,
+        TicketAction.COLLABORATOR_ADDED,
+        TicketAction.DUPLICATE_MERGED,
     }
 )
 STAFF_ONLY_DATA = frozenset({"strategy", "detail"})
