@@ -17,11 +17,12 @@ FUZZ_STAMP := $(FUZZ_VENV)/.stamp-fuzz
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 WEB_BUILT := web/dist/index.html
 
-.PHONY: help setup run test lint format typecheck web web-check pytest bench fuzz chaos lock clean
+.PHONY: help setup run test lint format typecheck web web-check pytest unit bench fuzz chaos lock clean
 
 help:
 	@echo "make run     start the whole help desk on embedded servers (Ctrl-C stops it)"
 	@echo "make test    lint, type check and the whole test suite against real servers"
+	@echo "make unit    the unit tests of the pure core, no servers (seconds)"
 	@echo "make bench   benchmarks (one: make bench NAME=<name>), results in bench/results/"
 	@echo "make fuzz    Schemathesis against every API as admin, customer and anonymous"
 	@echo "make chaos   kill every process in turn under load; check nothing was lost"
@@ -81,6 +82,10 @@ typecheck: $(DEPS_STAMP)
 
 pytest: setup web
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The pure core (rules, timers, the ticket document, facts) without any server: seconds.
+unit: $(DEPS_STAMP)
+	$(PY) -m pytest tests/unit -q
 
 # Lighthouse, for the `web` benchmark only: the desk itself never needs it.
 $(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json

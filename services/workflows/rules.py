@@ -6,6 +6,7 @@ the ticket in between)."""
 from temporalio.exceptions import ApplicationError
 
 from shared.enums import Role, TicketStatus, TicketType, Visibility
+from shared.ticket.vocabulary import RejectionCode
 from shared.ticket_updates import (
     ASSIGNING_ROLES,
     STAFF_ROLES,
@@ -32,30 +33,34 @@ OPEN = frozenset(
 class RejectedError(ApplicationError):
     """An update the ticket refuses; `type` is the stable error code intake passes on."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, type=code, non_retryable=True)
+    def __init__(self, code: RejectionCode, message: str) -> None:
+        super().__init__(message, type=code.value, non_retryable=True)
 
 
 def _open(state: TicketState) -> None:
     if state.status is TicketStatus.CLOSED:
-        raise RejectedError("ticket_closed", f"Ticket #{state.number} is closed and read-only.")
+        raise RejectedError(
+            RejectionCode.TICKET_CLOSED, f"Ticket #{state.number} is closed and read-only."
+        )
 
 
 def _staff(actor: ActingUser) -> None:
     if actor.role not in STAFF_ROLES:
-        raise RejectedError("not_permitted", f"A {actor.role} may not do this.")
+        raise RejectedError(RejectionCode.NOT_PERMITTED, f"A {actor.role} may not do this.")
 
 
 def _the_customer(state: TicketState, actor: ActingUser) -> None:
     if actor.role is not Role.CUSTOMER or actor.id != state.submitter_id:
-        raise RejectedError("not_permitted", "Only the customer who filed the ticket may do this.")
+        raise RejectedError(
+            RejectionCode.NOT_PERMITTED, "Only the customer who filed the ticket may do this."
+        )
 
 
 def _status(state: TicketState, action: str, *allowed: TicketStatus) -> None:
     if state.status not in allowed:
         names = ", ".join(status.value for status in allowed)
         raise RejectedError(
-            "illegal_transition",
+            RejectionCode.ILLEGAL_TRANSITION,
             f"Cannot {action} a ticket that is {state.status.value} (only when {names}).",
         )
 
@@ -66,7 +71,7 @@ def check_claim(state: TicketState, actor: ActingUser) -> None:
     if state.assignee is not None:
         who = "you" if state.assignee.id == actor.id else (state.assignee.name or "another agent")
         raise RejectedError(
-            "already_assigned", f"Ticket #{state.number} is already assigned to {who}."
+            RejectionCode.ALREADY_ASSIGNED, f"Ticket #{state.number} is already assigned to {who}."
         )
     _status(state, "claim", TicketStatus.PENDING)
 
@@ -74,9 +79,13 @@ def check_claim(state: TicketState, actor: ActingUser) -> None:
 def check_assign(state: TicketState, request: AssignRequest) -> None:
     _open(state)
     if request.actor.role not in ASSIGNING_ROLES:
-        raise RejectedError("not_permitted", "Only a manager or an admin assigns tickets.")
+        raise RejectedError(
+            RejectionCode.NOT_PERMITTED, "Only a manager or an admin assigns tickets."
+        )
     if state.assignee is not None and state.assignee.id == request.agent_id:
-        raise RejectedError("already_assigned", "The ticket is already assigned to that agent.")
+        raise RejectedError(
+            RejectionCode.ALREADY_ASSIGNED, "The ticket is already assigned to that agent."
+        )
 
 
 def check_add_message(state: TicketState, request: AddMessageRequest) -> None:
@@ -84,7 +93,9 @@ def check_add_message(state: TicketState, request: AddMessageRequest) -> None:
     if request.actor.role is Role.CUSTOMER:
         _the_customer(state, request.actor)
         if request.visibility is not Visibility.PUBLIC:
-            raise RejectedError("not_permitted", "Customers write public messages only.")
+            raise RejectedError(
+                RejectionCode.NOT_PERMITTED, "Customers write public messages only."
+            )
     elif request.actor.role is not Role.SYSTEM:
         _staff(request.actor)
 
@@ -124,7 +135,7 @@ def check_escalate(state: TicketState, request: EscalateRequest) -> None:
     )
     if request.level <= state.escalation_level:
         raise RejectedError(
-            "illegal_transition",
+            RejectionCode.ILLEGAL_TRANSITION,
             f"The ticket is at level {state.escalation_level}; escalate to a higher level.",
         )
 
@@ -134,7 +145,7 @@ def check_add_collaborator(state: TicketState, request: AddCollaboratorGroupRequ
     _staff(request.actor)
     if request.group == state.group or request.group in state.collaborator_groups:
         raise RejectedError(
-            "illegal_transition", f"{request.group.value} already works this ticket."
+            RejectionCode.ILLEGAL_TRANSITION, f"{request.group.value} already works this ticket."
         )
 
 
@@ -143,7 +154,7 @@ def check_set_priority(state: TicketState, request: SetPriorityRequest) -> None:
     _staff(request.actor)
     if request.priority == state.priority:
         raise RejectedError(
-            "illegal_transition", f"The priority is {state.priority.value} already."
+            RejectionCode.ILLEGAL_TRANSITION, f"The priority is {state.priority.value} already."
         )
 
 
@@ -155,7 +166,9 @@ def check_close(state: TicketState, actor: ActingUser) -> None:
 def check_merge(state: TicketState, request: MergeIntoRequest) -> None:
     check_close(state, request.actor)
     if request.into_ticket_id == state.ticket_id:
-        raise RejectedError("illegal_transition", "A ticket cannot be merged into itself.")
+        raise RejectedError(
+            RejectionCode.ILLEGAL_TRANSITION, "A ticket cannot be merged into itself."
+        )
 
 
 def check_verify_identity(state: TicketState, actor: ActingUser) -> None:
@@ -168,6 +181,6 @@ def check_record_operation(state: TicketState, actor: ActingUser) -> None:
     _staff(actor)
     if state.type is TicketType.ACCOUNT and not state.identity_verified:
         raise RejectedError(
-            "identity_not_verified",
+            RejectionCode.IDENTITY_NOT_VERIFIED,
             "Verify the customer's identity before any operation on the account (SPEC A4).",
         )

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RepeatQuery,
         StepWrite,
     )
+    from services.workflows.ticket import timers
     from shared.desk_config import AssignmentStrategy, DeskConfig
     from shared.enums import (
         AutoAnswerOutcome,
@@ -52,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from shared.sla import SlaClock
     from shared.ticket.document import ticket_projection
-    from shared.ticket.vocabulary import TicketAction
+    from shared.ticket.vocabulary import NotifyEvent, RejectionCode, TicketAction, TimerKind
     from shared.ticket_updates import (
         ActingUser,
         AddCollaboratorGroupRequest,
@@ -201,7 +202,7 @@ class TicketWorkflow:
     async def _begin(self, start: TicketStart) -> None:
         config = await self._activity(TicketActivities.load_config, None)
         self._start_clocks(start, config)
-        self._notify("received", Audience(customer=True))
+        self._notify(NotifyEvent.RECEIVED, Audience(customer=True))
         async with self._step():
             original = await self._activity(
                 TicketActivities.find_duplicate,
@@ -228,7 +229,7 @@ class TicketWorkflow:
         projection once, its notifications in one hand-over."""
         self._start_clocks(start, await self._activity(TicketActivities.load_config, None))
         config = self._config()
-        self._notify("received", Audience(customer=True))
+        self._notify(NotifyEvent.RECEIVED, Audience(customer=True))
         async with self._step(flush=False):  # the automatic answer's step writes it all
             repeat = config.desk.repeat_escalation
             history: CustomerHistory = await self._activity(
@@ -353,54 +354,32 @@ class TicketWorkflow:
         return self._state.config or DeskConfig()
 
     def _clocks(self) -> list[SlaClock]:
-        return [clock for clock in (self._state.response, self._state.resolution) if clock]
-
-    def _due_items(self) -> list[tuple[datetime, str, Any]]:
-        state, config = self._state, self._config()
-        items: list[tuple[datetime, str, Any]] = []
-        for clock in self._clocks():
-            if clock.running and clock.warned_at is None and clock.breached_at is None:
-                items.append((clock.warn_at(config.sla.warning_share), "warn", clock))
-            if clock.running and clock.breached_at is None:
-                items.append((clock.due_at(), "breach", clock))
-        desk = config.desk
-        if state.status is TicketStatus.AWAITING_USER and state.awaiting_since is not None:
-            if state.reminders_sent < len(desk.awaiting_user_reminder_seconds):
-                after = desk.awaiting_user_reminder_seconds[state.reminders_sent]
-                items.append((state.awaiting_since + timedelta(seconds=after), "remind", None))
-            after = desk.awaiting_user_autoclose_seconds
-            items.append((state.awaiting_since + timedelta(seconds=after), "no_response", None))
-        if state.status is TicketStatus.RESOLVED and state.resolved_at is not None:
-            after = desk.resolved_autoclose_seconds
-            items.append((state.resolved_at + timedelta(seconds=after), "auto_close", None))
-        waiting = state.status is TicketStatus.PENDING and state.assignee is None
-        if waiting and state.next_assignment_at is not None:
-            items.append((state.next_assignment_at, "assign", None))
-        return items
+        return timers.clocks_of(self._state)
 
     def _next_deadline(self) -> datetime | None:
-        return min((at for at, _, _ in self._due_items()), default=None)
+        return timers.next_deadline(self._state, self._config())
 
     async def _fire_due_timers(self) -> None:
         now = workflow.now()
-        for at, kind, clock in sorted(self._due_items(), key=lambda item: item[0]):
+        due = timers.due_timers(self._state, self._config())
+        for at, kind, clock in sorted(due, key=lambda timer: timer.at):
             if at > now or self._state.status is TicketStatus.CLOSED:
                 continue
-            if kind == "warn":
+            if kind is TimerKind.WARN and clock is not None:
                 await self._sla_warning(clock)
-            elif kind == "breach":
+            elif kind is TimerKind.BREACH and clock is not None:
                 await self._sla_breach(clock, at)
-            elif kind == "remind":
+            elif kind is TimerKind.REMIND:
                 self._state.reminders_sent += 1
                 await self._record(
                     TicketAction.REMINDER_SENT, SYSTEM, data={"n": self._state.reminders_sent}
                 )
-                self._notify("reminder", Audience(customer=True))
-            elif kind == "no_response":
+                self._notify(NotifyEvent.REMINDER, Audience(customer=True))
+            elif kind is TimerKind.NO_RESPONSE:
                 await self._close(CloseReason.NO_RESPONSE, SYSTEM, "no answer from the customer")
-            elif kind == "auto_close":
+            elif kind is TimerKind.AUTO_CLOSE:
                 await self._close(CloseReason.AUTO_RESOLVED, SYSTEM, "resolution not disputed")
-            elif kind == "assign":
+            elif kind is TimerKind.ASSIGN:
                 await self._try_assign()
 
     def _clock_name(self, clock: SlaClock) -> str:
@@ -412,7 +391,7 @@ class TicketWorkflow:
         await self._record(
             TicketAction.SLA_WARNING, SYSTEM, data={"clock": name, "due_at": clock.due_at()}
         )
-        self._notify("sla_warning", Audience(assignee=True), {"clock": name})
+        self._notify(NotifyEvent.SLA_WARNING, Audience(assignee=True), {"clock": name})
 
     async def _sla_breach(self, clock: SlaClock, deadline: datetime) -> None:
         clock.breached_at = workflow.now()
@@ -420,7 +399,9 @@ class TicketWorkflow:
         await self._record(
             TicketAction.SLA_BREACHED, SYSTEM, data={"clock": name, "due_at": deadline}
         )
-        self._notify("sla_breach", Audience(assignee=True, group_manager=True), {"clock": name})
+        self._notify(
+            NotifyEvent.SLA_BREACH, Audience(assignee=True, group_manager=True), {"clock": name}
+        )
         # D2: one level up on a breach; an urgent ticket goes straight to management.
         level = 3 if self._state.priority is Priority.URGENT else self._state.escalation_level + 1
         if level > self._state.escalation_level and level <= 3:
@@ -496,7 +477,7 @@ class TicketWorkflow:
                 to_status=TicketStatus.AWAITING_USER,
                 data={"message_id": request.message_id},
             )
-            self._notify("status_changed", Audience(customer=True))
+            self._notify(NotifyEvent.STATUS_CHANGED, Audience(customer=True))
         return self._applied()
 
     @request_info.validator
@@ -525,7 +506,7 @@ class TicketWorkflow:
                 data={"solution": request.solution},
                 at=now,
             )
-            self._notify("resolved", Audience(customer=True))
+            self._notify(NotifyEvent.RESOLVED, Audience(customer=True))
         return self._applied()
 
     @resolve.validator
@@ -558,7 +539,7 @@ class TicketWorkflow:
                 reason=request.reason,
                 at=now,
             )
-            self._notify("status_changed", Audience(assignee=True, customer=True))
+            self._notify(NotifyEvent.STATUS_CHANGED, Audience(assignee=True, customer=True))
             if assignee is None:
                 await self._try_assign()
         return self._applied()
@@ -611,7 +592,9 @@ class TicketWorkflow:
             await self._record(
                 TicketAction.COLLABORATOR_ADDED, request.actor, data={"group": request.group}
             )
-            self._notify("escalated", Audience(groups=[request.group]), {"collaborator": True})
+            self._notify(
+                NotifyEvent.ESCALATED, Audience(groups=[request.group]), {"collaborator": True}
+            )
         return self._applied()
 
     @add_collaborator_group.validator
@@ -788,7 +771,9 @@ class TicketWorkflow:
         data = {"message_id": request.message_id, "visibility": request.visibility}
         if request.visibility is Visibility.INTERNAL:
             await self._record(TicketAction.INTERNAL_NOTE, request.actor, data=data)
-            self._notify("internal_note", Audience(assignee=True, collaborators=True), data)
+            self._notify(
+                NotifyEvent.INTERNAL_NOTE, Audience(assignee=True, collaborators=True), data
+            )
         elif request.actor.role is Role.CUSTOMER:
             if state.status is TicketStatus.AWAITING_USER:
                 for clock in self._clocks():
@@ -800,13 +785,13 @@ class TicketWorkflow:
                 )
             else:
                 await self._record(TicketAction.CUSTOMER_REPLIED, request.actor, data=data)
-            self._notify("replied", Audience(assignee=True), data)
+            self._notify(NotifyEvent.REPLIED, Audience(assignee=True), data)
         else:
             if not request.automatic and request.actor.role is not Role.SYSTEM:
                 self._first_response(now)
             action = TicketAction.AUTO_REPLIED if request.automatic else TicketAction.AGENT_REPLIED
             await self._record(action, request.actor, data=data)
-            self._notify("replied", Audience(customer=True), data)
+            self._notify(NotifyEvent.REPLIED, Audience(customer=True), data)
 
     async def _try_assign(self) -> None:
         """Automatic assignment in the ticket's group; queue the ticket when nobody has room."""
@@ -848,7 +833,7 @@ class TicketWorkflow:
             to_status=to_status,
             data={"agent": agent, "strategy": strategy},
         )
-        self._notify("assigned", Audience(assignee=True), {"agent_id": agent.id})
+        self._notify(NotifyEvent.ASSIGNED, Audience(assignee=True), {"agent_id": agent.id})
 
     async def _give_to(self, agent: AgentRef, actor: ActingUser, action: TicketAction) -> None:
         """Claim or manual assignment: the named agent gets the ticket, whatever its load."""
@@ -857,13 +842,15 @@ class TicketWorkflow:
             AgentReservation(ticket_id=self._state.ticket_id, agent_id=agent.id),
         )
         if reserved is None:
-            raise rules.RejectedError("unknown_agent", f"No agent with id '{agent.id}'.")
+            raise rules.RejectedError(
+                RejectionCode.UNKNOWN_AGENT, f"No agent with id '{agent.id}'."
+            )
         await self._release_slot(keep=reserved.id)
         self._state.assignee = reserved
         self._state.next_assignment_at = None
         to_status = TicketStatus.PROCESSING if self._state.status is TicketStatus.PENDING else None
         await self._record(action, actor, to_status=to_status, data={"agent": reserved})
-        self._notify("assigned", Audience(assignee=True), {"agent_id": reserved.id})
+        self._notify(NotifyEvent.ASSIGNED, Audience(assignee=True), {"agent_id": reserved.id})
 
     async def _release_slot(self, keep: str | None = None) -> None:
         """Free the assignee's capacity (resolve, close, reassignment)."""
@@ -896,7 +883,9 @@ class TicketWorkflow:
         groups = [state.group]
         if state.priority is Priority.URGENT and StandardGroup.MANAGEMENT not in groups:
             groups.append(StandardGroup.MANAGEMENT)
-        self._notify("escalated", Audience(groups=groups), {"level": level, "reason": reason})
+        self._notify(
+            NotifyEvent.ESCALATED, Audience(groups=groups), {"level": level, "reason": reason}
+        )
         await self._try_assign()
 
     async def _merge(self, into_ticket_id: str, actor: ActingUser, reason: str) -> None:
@@ -926,7 +915,9 @@ class TicketWorkflow:
             at=now,
         )
         automatic = actor.role is Role.SYSTEM and reason is not CloseReason.DUPLICATE
-        self._notify("auto_closed" if automatic else "closed", Audience(customer=True))
+        self._notify(
+            NotifyEvent.AUTO_CLOSED if automatic else NotifyEvent.CLOSED, Audience(customer=True)
+        )
 
     # --- recording ---------------------------------------------------------------------
 
@@ -970,7 +961,9 @@ class TicketWorkflow:
             ProjectionWrite(event=event, projection=projection),
         )
 
-    def _notify(self, event: str, audience: Audience, data: dict[str, Any] | None = None) -> None:
+    def _notify(
+        self, event: NotifyEvent, audience: Audience, data: dict[str, Any] | None = None
+    ) -> None:
         """Hand a J2 event to delivery without holding up the ticket."""
         seq = self._state.events_recorded
         self._notifications = [handle for handle in self._notifications if not handle.done()]

@@ -1,7 +1,8 @@
-"""The words of a ticket's history that cross processes: the workflow writes them into
-`ticket_events.action`, intake's history view and the statistics read them back. A StrEnum
-is stored and serialized as its value, so stored events and recorded histories are the same
-strings as before."""
+"""The words of a ticket that cross processes. The workflow writes its history's actions
+into `ticket_events.action` (intake's history view and the statistics read them back) and
+hands notify its events (notify's preferences, e-mail wording and webhook subscriptions
+name them). A StrEnum is stored and serialized as its value, so stored documents and
+recorded histories are the same strings as before."""
 
 from enum import StrEnum
 
@@ -29,3 +30,43 @@ class TicketAction(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     CLOSED = "closed"
+
+
+class NotifyEvent(StrEnum):
+    """The ticket events people and client systems are notified of (SPEC J2)."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    INTERNAL_NOTE = "internal_note"
+    STATUS_CHANGED = "status_changed"
+    REMINDER = "reminder"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    AUTO_CLOSED = "auto_closed"
+
+
+class RejectionCode(StrEnum):
+    """Why the ticket workflow refuses an update: the `type` of its ApplicationError, which
+    intake passes on as the API's error code."""
+
+    ILLEGAL_TRANSITION = "illegal_transition"
+    ALREADY_ASSIGNED = "already_assigned"
+    TICKET_CLOSED = "ticket_closed"
+    IDENTITY_NOT_VERIFIED = "identity_not_verified"
+    NOT_PERMITTED = "not_permitted"
+    UNKNOWN_AGENT = "unknown_agent"
+
+
+class TimerKind(StrEnum):
+    """What a ticket's timer does when it falls due (services/workflows/ticket/timers.py)."""
+
+    WARN = "warn"  # an SLA clock reaches its warning share
+    BREACH = "breach"  # an SLA clock reaches its deadline
+    REMIND = "remind"  # the customer has not answered a request for information
+    NO_RESPONSE = "no_response"  # ... and is closed for it
+    AUTO_CLOSE = "auto_close"  # a resolution not disputed
+    ASSIGN = "assign"  # another try at finding a free agent

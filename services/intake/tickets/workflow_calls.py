@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from shared.errors import ApiError
+from shared.ticket.vocabulary import RejectionCode
 from shared.ticket_client import update_ticket
 from shared.ticket_updates import UpdateName
 from shared.tickets import TicketState
@@ -22,14 +23,14 @@ from shared.tickets import TicketState
 log = logging.getLogger("helpdesk.intake.workflow")
 
 RETRY_AFTER_SECONDS = 5
-# The workflow's refusal codes (services/workflows/rules.py) and their HTTP status.
+# The HTTP status of each of the workflow's refusals.
 STATUS_OF_CODE = {
-    "illegal_transition": 409,
-    "already_assigned": 409,
-    "ticket_closed": 409,
-    "identity_not_verified": 409,
-    "not_permitted": 403,
-    "unknown_agent": 422,
+    RejectionCode.ILLEGAL_TRANSITION: 409,
+    RejectionCode.ALREADY_ASSIGNED: 409,
+    RejectionCode.TICKET_CLOSED: 409,
+    RejectionCode.IDENTITY_NOT_VERIFIED: 409,
+    RejectionCode.NOT_PERMITTED: 403,
+    RejectionCode.UNKNOWN_AGENT: 422,
 }
 
 
@@ -52,8 +53,9 @@ async def run_update(
             return await update_ticket(temporal, ticket_id, update, request)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type in STATUS_OF_CODE:
-            raise ApiError(STATUS_OF_CODE[cause.type], cause.type, cause.message) from exc
+        if isinstance(cause, ApplicationError) and cause.type in set(RejectionCode):
+            code = RejectionCode(cause.type)
+            raise ApiError(STATUS_OF_CODE[code], code, cause.message) from exc
         log.error("update %s of ticket %s failed: %s", update, ticket_id, cause)
         raise ApiError(409, "action_failed", str(cause or exc)) from exc
     except TimeoutError as exc:

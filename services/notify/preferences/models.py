@@ -5,22 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-class NotifyEvent(StrEnum):
-    """The ticket events people are notified of (SPEC J2)."""
-
-    RECEIVED = "received"
-    ASSIGNED = "assigned"
-    REPLIED = "replied"
-    INTERNAL_NOTE = "internal_note"
-    STATUS_CHANGED = "status_changed"
-    REMINDER = "reminder"
-    SLA_WARNING = "sla_warning"
-    SLA_BREACH = "sla_breach"
-    ESCALATED = "escalated"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    AUTO_CLOSED = "auto_closed"
+from shared.ticket.vocabulary import NotifyEvent
 
 
 class Channel(StrEnum):

@@ -1,11 +1,12 @@
 """Notification preferences, kept in each user's document (the `notification_preferences`
 field; intake owns the rest of it)."""
 
-from services.notify.preferences.models import CHANNELS, EVENTS, NotifyEvent
+from services.notify.preferences.models import CHANNELS, EVENTS
 from shared import collections
 from shared.enums import Role
 from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.ticket.vocabulary import NotifyEvent
 
 FIELD = "notification_preferences"
 # Those who answer for breached SLAs always hear of them (SPEC J2).

@@ -7,22 +7,10 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.schemas import PatchBody
+from shared.ticket.vocabulary import NotifyEvent
 
 # The SPEC J2 events a subscription may name, as the ticket workflow spells them.
-EVENTS: tuple[str, ...] = (
-    "received",
-    "assigned",
-    "replied",
-    "internal_note",
-    "status_changed",
-    "reminder",
-    "sla_warning",
-    "sla_breach",
-    "escalated",
-    "resolved",
-    "closed",
-    "auto_closed",
-)
+EVENTS: tuple[str, ...] = tuple(event.value for event in NotifyEvent)
 ALL_EVENTS = "*"  # alone in `events`: every event, including ones added later
 MAX_URL_LENGTH = 2000
 

@@ -65,9 +65,15 @@ export function loginRoute(to: RouteLocationNormalized) {
   return { name: 'login', query: { next: to.fullPath } }
 }
 
-router.beforeEach(async (to) => {
+router.beforeEach(async (to, from) => {
   const access = to.meta.access ?? 'public'
   if (access === 'public') return true
+  // The dashboard's reports are asked for at once, beside the session's own read and the
+  // download of its charts (the module is imported with the router: a chunk of its own
+  // cost a round trip). The server checks the caller as it does for any request; the page
+  // takes the answer only if it is shown, to the same question. Not when the page changes
+  // its own address (a new period or filter): it asks for itself then.
+  if (to.name === 'console-dashboard' && from.name !== 'console-dashboard') prefetchReports(to.query)
   const session = useSessionStore()
   const me = await session.load()
   if (me === null) return loginRoute(to)
@@ -78,8 +84,5 @@ router.beforeEach(async (to) => {
   if (access === 'admin' && !session.isAdmin) return session.isStaff ? { name: 'console-tickets' } : { name: 'help-center' }
   // The list's first page is asked for now, beside the download of the list's code.
   if (to.name === 'console-tickets') void import('@/lib/firstPage').then(({ prefetchFirstPage }) => prefetchFirstPage())
-  // So are the dashboard's reports, beside the download of its charts (imported with the
-  // router: a chunk of its own cost a round trip before the question could be asked).
-  if (to.name === 'console-dashboard') prefetchReports(to.query)
   return true
 })
