@@ -1,31 +1,20 @@
 """Ticket routes (API.md): file a ticket, list tickets, read one."""
 
-import asyncio
-import hashlib
 import logging
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from temporalio.service import RPCError
 
 from services.intake.attachments.service import (
-    check_attachments,
-    link_attachments,
     ticket_attachments,
 )
-from services.intake.auth import service as auth_service
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
-from services.intake.orders import check_order_of
-from services.intake.tickets import access, lifecycle, listing, messages, queries, reads, service
+from services.intake.tickets import access, filing, listing, messages, queries, reads, service
 from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
 from shared import audit
-from shared.auth import Principal
-from shared.clock import utcnow
 from shared.enums import ApiKeyScope, Category, Priority, SlaState, TicketStatus, TicketType
-from shared.errors import ApiError
-from shared.mongo import Database, Document
-from shared.sla import DEFAULT_SLA_POLICY
+from shared.mongo import Document
 
 log = logging.getLogger("helpdesk.intake.tickets")
 
@@ -39,80 +28,6 @@ IdempotencyKey = Annotated[
         description="Same key and body: the same ticket, however often it is sent.",
     ),
 ]
-
-
-async def _submitter(
-    *, db: Database, principal: Principal, body: TicketCreate
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Who the ticket is for and through which channel it came."""
-    if principal.api_key_id is not None:
-        if body.customer is None:
-            raise ApiError(
-                422, "customer_required", "A client system names the customer it files for."
-            )
-        check_customer_domain(principal, body.customer.email)
-        customer = await auth_service.find_or_create_customer(
-            db=db, ref=body.customer, now=utcnow()
-        )
-        source = {"channel": "api", "api_key_id": principal.api_key_id}
-    elif principal.is_staff and body.customer is not None:
-        customer = await auth_service.find_or_create_customer(
-            db=db, ref=body.customer, now=utcnow()
-        )
-        source = {"channel": "agent", "filed_by": principal.id}
-    elif body.customer is not None:
-        raise ApiError(422, "customer_not_allowed", "Customers file tickets for themselves only.")
-    else:
-        return (
-            {"id": principal.id, "name": principal.name, "email": principal.email},
-            {"channel": "agent" if principal.is_staff else "web"},
-        )
-    person = {
-        "id": customer["_id"],
-        "name": customer.get("name", ""),
-        "email": customer.get("email"),
-    }
-    return person, source
-
-
-def check_customer_domain(principal: Principal, email: str | None) -> None:
-    """403 `customer_domain_not_allowed` when a client system limited to some e-mail
-    domains files for a customer outside them (or one known by no e-mail)."""
-    allowed = principal.api_key_domains
-    if not allowed:
-        return
-    domain = email.rsplit("@", 1)[1].lower() if email and "@" in email else None
-    if domain not in allowed:
-        raise ApiError(
-            403,
-            "customer_domain_not_allowed",
-            "This API key files only for customers of its e-mail domains.",
-            {"customer_domains": list(allowed)},
-        )
-
-
-def _priority(principal: Principal, body: TicketCreate) -> Priority:
-    """Agents set the priority; a customer's choice is a suggestion, and urgent (service
-    down, security hole, data loss) is for an agent to confirm."""
-    if principal.is_staff or body.priority is not Priority.URGENT:
-        return body.priority
-    return Priority.HIGH
-
-
-def _fingerprint(principal: Principal, body: TicketCreate) -> str:
-    return hashlib.sha256(f"{principal.id}\n{body.model_dump_json()}".encode()).hexdigest()
-
-
-def _replay(existing: Document, fingerprint: str, response: Response) -> TicketRead:
-    if existing["idempotency"]["fingerprint"] != fingerprint:
-        raise ApiError(
-            422,
-            "idempotency_key_reused",
-            "This Idempotency-Key was used with a different request body.",
-            {"ticket_id": existing["_id"]},
-        )
-    response.headers["Idempotent-Replayed"] = "true"
-    return reads.ticket_read(existing)
 
 
 PortalSession = Annotated[
@@ -139,65 +54,24 @@ async def create_ticket(
 ) -> TicketRead:
     """File a ticket: it is stored (journaled), then its workflow starts and keeps it."""
     principal.require_scope(ApiKeyScope.FILE_TICKETS)
-    service.check_category(data=body)
-    idempotency = None
-    if idempotency_key:
-        idempotency = {
-            "key": f"{principal.id}:{idempotency_key}",
-            "fingerprint": _fingerprint(principal, body),
-        }
-        existing = await service.find_by_idempotency_key(db=db, key=idempotency["key"])
-        if existing is not None:
-            return _replay(existing, idempotency["fingerprint"], response)
-    submitter, source = await _submitter(db=db, principal=principal, body=body)
-    if body.order_id is not None:
-        await check_order_of(
-            request.app.state.orders, order_id=body.order_id, customer_id=submitter["id"]
-        )
-    if portal_session:
-        source = {**source, "session": portal_session}
-    ticket_id = service.new_ticket_id()
-    if body.attachment_ids:  # checked now, linked once the ticket is stored
-        await check_attachments(
-            db=db, attachment_ids=body.attachment_ids, principal=principal, ticket_id=ticket_id
-        )
-    number = await service.next_ticket_number(db=db)
-    document = service.new_ticket_document(
-        ticket_id=ticket_id,
-        number=number,
-        data=body,
-        submitter=submitter,
-        policy=DEFAULT_SLA_POLICY,
-        now=utcnow(),
-        priority=_priority(principal, body),
-        source=source,
-        idempotency=idempotency,
+    filed = await filing.file_ticket(
+        filing.FilingDesk(
+            db=db,
+            temporal=temporal,
+            task_queue=settings.temporal_task_queue,
+            orders=request.app.state.orders,
+            started_marks=request.app.state.started_marks,
+        ),
+        principal=principal,
+        body=body,
+        idempotency_key=idempotency_key,
+        portal_session=portal_session,
     )
-    if not await service.insert_new_ticket(db=db, document=document):
-        # The same key raced in from a concurrent request: answer what it stored.
-        assert idempotency is not None
-        existing = await service.find_by_idempotency_key(db=db, key=idempotency["key"])
-        assert existing is not None
-        return _replay(existing, idempotency["fingerprint"], response)
-    audit.note(request, ticket_id=ticket_id, number=number)
-    if body.attachment_ids:
-        try:
-            await link_attachments(
-                db=db, attachment_ids=body.attachment_ids, principal=principal, ticket_id=ticket_id
-            )
-        except ApiError as exc:  # linked elsewhere since the check: the ticket stands
-            log.warning("ticket %s stored without attachments: %s", ticket_id, exc.details)
-    # Accepted once stored; if Temporal is unreachable, the sweeper starts the workflow.
-    try:
-        async with asyncio.timeout(lifecycle.START_TIMEOUT.total_seconds()):
-            await lifecycle.start_ticket_workflow(
-                temporal=temporal, task_queue=settings.temporal_task_queue, document=document
-            )
-        marks: lifecycle.StartedMarks = request.app.state.started_marks
-        marks.add(ticket_id)
-    except (RPCError, RuntimeError, TimeoutError) as exc:  # RuntimeError: could not connect
-        log.warning("ticket %s stored; workflow start deferred to the sweeper: %s", ticket_id, exc)
-    return reads.ticket_read(document)
+    if filed.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        audit.note(request, ticket_id=filed.document["_id"], number=filed.document["number"])
+    return reads.ticket_read(filed.document)
 
 
 @router.get("", response_model=TicketPage)
