@@ -1,7 +1,9 @@
 """Problem analysis (I4): what the period's tickets were about, the hardest ones, and a hint
 per category for what to improve (FAQ coverage, deflection, SLA, reopens)."""
 
-from collections import Counter
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from services.intake.stats.asof import ever_resolved_by, rate, resolution_by
@@ -40,14 +42,15 @@ def _hardest(cohort: list[Document], query: StatsQuery) -> dict[str, list[dict[s
             "value": value,
         }
 
-    longest = [line(f, r["seconds"]) for f in cohort if (r := resolution_by(f, as_of)) is not None]
-    escalations = [
-        line(f, n) for f in cohort if (n := sum(e["at"] <= as_of for e in f["escalations"]))
-    ]
-    reopens = [line(f, n) for f in cohort if (n := sum(at <= as_of for at in f["reopens"]))]
+    longest = ((r["seconds"], f) for f in cohort if (r := resolution_by(f, as_of)) is not None)
+    escalations = ((n, f) for f in cohort if (n := sum(e["at"] <= as_of for e in f["escalations"])))
+    reopens = ((n, f) for f in cohort if (n := sum(at <= as_of for at in f["reopens"])))
 
-    def top(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return sorted(lines, key=lambda item: (-item["value"], item["number"] or 0))[:TOP]
+    def top(scored: Iterable[tuple[float, Document]]) -> list[dict[str, Any]]:
+        # The same as sorting them all and taking the first TOP (heapq's own guarantee),
+        # without a line built for each of thousands of tickets.
+        best = heapq.nsmallest(TOP, scored, key=lambda pair: (-pair[0], pair[1].get("number") or 0))
+        return [line(facts, value) for value, facts in best]
 
     return {
         "longest_resolution": top(longest),
@@ -82,9 +85,12 @@ async def problems_report(inputs: ReportInputs) -> dict[str, Any]:
     )
     articles = Counter([str(article["category"]) async for article in published])
     deflection = await category_deflection(db=db, query=query)
+    members_of: dict[Any, list[Document]] = defaultdict(list)  # one pass, not one a category
+    for facts in cohort:
+        members_of[facts.get("category")].append(facts)
     improvement = []
     for name, count in categories.most_common():
-        members = [f for f in cohort if f.get("category") == name]
+        members = members_of.get(name, [])
         resolved = [f for f in members if ever_resolved_by(f, as_of)]
         breached = sum(1 for f in members if (f["breaches"] or {}).get("resolution"))
         reopened = sum(1 for f in resolved if any(at <= as_of for at in f["reopens"]))
