@@ -10,6 +10,7 @@ from shared.enums import (
     AutoAnswerOutcome,
     Category,
     CloseReason,
+    EscalationLevel,
     Priority,
     Role,
     StandardGroup,
@@ -75,7 +76,7 @@ class TicketState(BaseModel):
     submitter_id: str | None = None
     created_at: datetime | None = None
     assignee: AgentRef | None = None
-    escalation_level: int = 0
+    escalation_level: EscalationLevel = EscalationLevel.FRONTLINE
     collaborator_groups: list[StandardGroup] = Field(default_factory=list)
     identity_verified: bool = False
     identity_method: str | None = None

@@ -1,5 +1,6 @@
-"""Dependencies of the intake routes, built once in the lifespan and kept on app.state.
-(All `async def`: FastAPI runs a plain function dependency in its thread pool.)"""
+"""Dependencies of the intake routes, over the resources built once in the lifespan
+(services/intake/resources.py). (All `async def`: FastAPI runs a plain function dependency
+in its thread pool.)"""
 
 from typing import Annotated
 
@@ -7,20 +8,25 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
-from services.intake.auth import service as auth_service
+from services.intake.resources import IntakeResources, resources_of
 from shared.auth import Principal, read_token
 from shared.clock import utcnow
 from shared.deps import DbDep as DbDep  # re-exported for the routes
 from shared.deps import SettingsDep as SettingsDep
 from shared.enums import Role
 from shared.errors import ApiError
-from shared.ratelimit import RateLimit
 from shared.session import token_of_request
 
 
-async def get_temporal(request: Request) -> Client:
-    client: Client = request.app.state.temporal
-    return client
+async def get_resources(request: Request) -> IntakeResources:
+    return resources_of(request.app)
+
+
+ResourcesDep = Annotated[IntakeResources, Depends(get_resources)]
+
+
+async def get_temporal(resources: ResourcesDep) -> Client:
+    return resources.temporal
 
 
 TemporalDep = Annotated[Client, Depends(get_temporal)]
@@ -31,6 +37,7 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 async def get_principal(
     request: Request,
+    resources: ResourcesDep,
     settings: SettingsDep,
     db: DbDep,
     token: Annotated[str | None, Security(_bearer)],
@@ -39,13 +46,11 @@ async def get_principal(
     """The authenticated caller (bearer token, session cookie or API key), within its rate
     limit."""
     if api_key:
-        api_keys: auth_service.ApiKeys = request.app.state.api_keys
-        principal = await api_keys.principal(db=db, key=api_key, now=utcnow())
+        principal = await resources.api_keys.principal(db=db, key=api_key, now=utcnow())
     elif token := token_of_request(request, token, settings=settings):
         principal = read_token(token, settings=settings)
         if principal.is_staff:  # privileges come from the account as it is now
-            accounts: auth_service.StaffAccounts = request.app.state.staff_accounts
-            principal = await accounts.current(db=db, principal=principal)
+            principal = await resources.staff_accounts.current(db=db, principal=principal)
     else:
         raise ApiError(
             401,
@@ -54,8 +59,7 @@ async def get_principal(
             "or send an API key as 'X-API-Key'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    limiter: RateLimit = request.app.state.rate_limiter
-    await limiter.check(principal.id)
+    await resources.rate_limiter.check(principal.id)
     request.state.principal = principal  # for the audit log
     return principal
 

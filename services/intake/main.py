@@ -20,6 +20,7 @@ from services.intake.bulk.views import router as bulk_router
 from services.intake.canned import service as canned_service
 from services.intake.canned.views import router as canned_router
 from services.intake.orders import MongoOrders
+from services.intake.resources import IntakeResources, resources_of
 from services.intake.saved_views import service as saved_views_service
 from services.intake.saved_views.views import router as saved_views_router
 from services.intake.stats.cache import PackCache
@@ -78,11 +79,11 @@ async def _prepare_and_sweep(app: FastAPI, stop: asyncio.Event, *, indexed: bool
             log.warning("could not create indexes yet, will retry: %s", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 2)
-    packs: PackCache = app.state.stats_packs
-    await packs.warm(db=app.state.db, now=utcnow())
+    resources = resources_of(app)
+    await resources.stats_packs.warm(db=app.state.db, now=utcnow())
     await lifecycle.sweep_until(
         stop,
-        temporal=app.state.temporal,
+        temporal=resources.temporal,
         db=app.state.db,
         task_queue=settings.temporal_task_queue,
         interval=settings.workflow_sweep_interval_seconds,
@@ -97,41 +98,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with base_state(app, settings, process="intake"):
             resolved: Settings = app.state.settings
             db = app.state.db
-            app.state.rate_limiter = RateLimit.per_second(
-                db,
-                name="requests",
-                rate=resolved.rate_limit_per_second,
-                burst=resolved.rate_limit_burst,
-            )
-            app.state.login_limiter = RateLimit(
-                db, name="login", limit=resolved.login_attempts_per_minute, window=60
-            )
-            app.state.login_address_limiter = RateLimit(
-                db,
-                name="login-from",
-                limit=resolved.login_failures_per_address_per_minute,
-                window=60,
-            )
-            app.state.orders = MongoOrders(app.state.db)
-            app.state.stats_packs = PackCache(resolved.stats_cache_entries)
-            app.state.staff_accounts = auth_service.StaffAccounts(
-                ttl=resolved.staff_account_cache_seconds
-            )
-            app.state.api_keys = auth_service.ApiKeys(ttl=resolved.staff_account_cache_seconds)
-            app.state.temporal = temporal = await connect_temporal(resolved, lazy=True)
+            temporal = await connect_temporal(resolved, lazy=True)
             app.state.readiness_checks["temporal"] = lambda: check_temporal(
                 temporal, resolved.readiness_timeout_seconds
             )
-            indexed = await create_indexes_before_serving(app.state.db, INDEXES, patience=10)
+            app.state.intake = resources = IntakeResources(
+                temporal=temporal,
+                rate_limiter=RateLimit.per_second(
+                    db,
+                    name="requests",
+                    rate=resolved.rate_limit_per_second,
+                    burst=resolved.rate_limit_burst,
+                ),
+                login_limiter=RateLimit(
+                    db, name="login", limit=resolved.login_attempts_per_minute, window=60
+                ),
+                login_address_limiter=RateLimit(
+                    db,
+                    name="login-from",
+                    limit=resolved.login_failures_per_address_per_minute,
+                    window=60,
+                ),
+                orders=MongoOrders(db),
+                stats_packs=PackCache(resolved.stats_cache_entries),
+                staff_accounts=auth_service.StaffAccounts(ttl=resolved.staff_account_cache_seconds),
+                api_keys=auth_service.ApiKeys(ttl=resolved.staff_account_cache_seconds),
+                ticket_feed=TicketFeed(db),
+                started_marks=lifecycle.StartedMarks(),
+            )
+            indexed = await create_indexes_before_serving(db, INDEXES, patience=10)
             stop = asyncio.Event()
             background = asyncio.create_task(
                 _prepare_and_sweep(app, stop, indexed=indexed), context=step_context("sweeper")
             )
-            app.state.ticket_feed = feed = TicketFeed(app.state.db)
-            feed_task = asyncio.create_task(feed.run(stop), context=step_context("ticket feed"))
-            app.state.started_marks = marks = lifecycle.StartedMarks()
+            feed_task = asyncio.create_task(
+                resources.ticket_feed.run(stop), context=step_context("ticket feed")
+            )
             marks_task = asyncio.create_task(
-                marks.run(stop, app.state.db), context=step_context("started marks")
+                resources.started_marks.run(stop, db), context=step_context("started marks")
             )
             try:
                 yield

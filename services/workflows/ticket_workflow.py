@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from shared.enums import (
         AutoAnswerOutcome,
         CloseReason,
+        EscalationLevel,
         Priority,
         Role,
         StandardGroup,
@@ -126,10 +127,10 @@ STEPS_PATCH = "ticket-steps-v1"
 AUTO_ANSWER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3)
 SYSTEM = ActingUser(id="system", role=Role.SYSTEM, name="system")
 GROUP_OF_LEVEL = {
-    0: StandardGroup.FRONTLINE,
-    1: StandardGroup.SENIOR_SUPPORT,
-    2: StandardGroup.TECHNICAL_TEAM,
-    3: StandardGroup.MANAGEMENT,
+    EscalationLevel.FRONTLINE: StandardGroup.FRONTLINE,
+    EscalationLevel.SENIOR_SUPPORT: StandardGroup.SENIOR_SUPPORT,
+    EscalationLevel.TECHNICAL_TEAM: StandardGroup.TECHNICAL_TEAM,
+    EscalationLevel.MANAGEMENT: StandardGroup.MANAGEMENT,
 }
 
 
@@ -318,7 +319,9 @@ class TicketWorkflow:
         if count < self._config().desk.repeat_escalation.count:
             return False
         await self._move_to_level(
-            1, SYSTEM, f"{count} {start.category.value} tickets within the repeat window"
+            EscalationLevel.SENIOR_SUPPORT,
+            SYSTEM,
+            f"{count} {start.category.value} tickets within the repeat window",
         )
         return True
 
@@ -403,9 +406,10 @@ class TicketWorkflow:
             NotifyEvent.SLA_BREACH, Audience(assignee=True, group_manager=True), {"clock": name}
         )
         # D2: one level up on a breach; an urgent ticket goes straight to management.
-        level = 3 if self._state.priority is Priority.URGENT else self._state.escalation_level + 1
-        if level > self._state.escalation_level and level <= 3:
-            await self._move_to_level(level, SYSTEM, f"{name} SLA breached")
+        top, current = EscalationLevel.MANAGEMENT, self._state.escalation_level
+        level = top if self._state.priority is Priority.URGENT else current + 1
+        if current < level <= top:
+            await self._move_to_level(EscalationLevel(level), SYSTEM, f"{name} SLA breached")
 
     # --- updates -------------------------------------------------------------------
 
@@ -573,7 +577,7 @@ class TicketWorkflow:
             if self._repeat():
                 return self._state
             rules.check_escalate(self._state, request)
-            await self._move_to_level(request.level, request.actor, request.reason)
+            await self._move_to_level(EscalationLevel(request.level), request.actor, request.reason)
         return self._applied()
 
     @escalate.validator
@@ -798,7 +802,7 @@ class TicketWorkflow:
         state, config = self._state, self._config()
         strategy = (
             config.desk.strategy(state.type)
-            if state.type and state.escalation_level == 0
+            if state.type and state.escalation_level == EscalationLevel.FRONTLINE
             else AssignmentStrategy.SMART
         )
         agent = None
@@ -863,7 +867,7 @@ class TicketWorkflow:
                 ),
             )
 
-    async def _move_to_level(self, level: int, actor: ActingUser, reason: str) -> None:
+    async def _move_to_level(self, level: EscalationLevel, actor: ActingUser, reason: str) -> None:
         """Escalate: the ticket moves to the level's group and is reassigned there."""
         state = self._state
         await self._release_slot()

@@ -15,12 +15,11 @@ from services.intake.auth.models import (
     TokenRead,
 )
 from services.intake.deps import CurrentUser, DbDep, SettingsDep
-from services.intake.orders import OrderLookup
+from services.intake.resources import resources_of
 from shared.auth import Principal, issue_token
 from shared.clock import utcnow
 from shared.errors import ApiError
 from shared.mongo import Database
-from shared.ratelimit import RateLimit
 from shared.session import clear_session_cookies, set_session_cookies
 
 router = APIRouter(prefix="/v1", tags=["auth"])
@@ -32,8 +31,8 @@ async def _log_in(request: Request, db: Database, email: str, password: str) -> 
     per account, one per client address), so an office of agents behind one address logs
     in at once while guessing stays slow; a throttled attempt is refused before its
     password is checked."""
-    failures_of_account: RateLimit = request.app.state.login_limiter
-    failures_from_address: RateLimit = request.app.state.login_address_limiter
+    failures_of_account = resources_of(request.app).login_limiter
+    failures_from_address = resources_of(request.app).login_address_limiter
     account = email.strip().lower()
     address = request.client.host if request.client else "unknown"
     await failures_of_account.ensure_available(account)
@@ -107,7 +106,7 @@ async def close_session(settings: SettingsDep) -> Response:
 @router.get("/me/orders", response_model=OrderList)
 async def read_my_orders(principal: CurrentUser, request: Request) -> OrderList:
     """The caller's latest orders (A2), to name one when filing; staff have none."""
-    lookup: OrderLookup = request.app.state.orders
+    lookup = resources_of(request.app).orders
     found = await lookup.orders_of(principal.id, limit=MAX_ORDERS_LISTED)
     return OrderList(items=[OrderRead.model_validate(order) for order in found])
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from services.intake.deps import DbDep, StaffUser
+from services.intake.resources import resources_of
 from services.intake.stats.agents import agents_report, agents_table
 from services.intake.stats.cache import PackCache
 from services.intake.stats.efficiency import efficiency_report, efficiency_table
@@ -59,8 +60,7 @@ REPORTS = {
 
 
 async def get_packs(request: Request) -> PackCache:
-    packs: PackCache = request.app.state.stats_packs
-    return packs
+    return resources_of(request.app).stats_packs
 
 
 PacksDep = Annotated[PackCache, Depends(get_packs)]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.intake.deps import CurrentUser, DbDep
+from services.intake.resources import resources_of
 from services.intake.tickets import access, reads
 from services.intake.tickets.feed import SLACK, TicketFeed, changed_since
 from shared.auth import Principal
@@ -79,7 +80,7 @@ async def stream_tickets(
     for a client too slow: read the list again. A first connection may name `since`, the
     `server_time` of the page it shows, to get what changed after that page was read;
     `Last-Event-ID`, once there is one, goes before it."""
-    feed: TicketFeed = request.app.state.ticket_feed
+    feed = resources_of(request.app).ticket_feed
     start = _position(last_event_id) or (as_utc(since) if since else None)
     events = _events(request, feed=feed, db=db, principal=principal, since=start)
     return StreamingResponse(

@@ -10,6 +10,7 @@ from services.intake.attachments.service import (
     ticket_attachments,
 )
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
+from services.intake.resources import resources_of
 from services.intake.tickets import access, filing, listing, messages, queries, reads, service
 from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
 from shared import audit
@@ -59,8 +60,8 @@ async def create_ticket(
             db=db,
             temporal=temporal,
             task_queue=settings.temporal_task_queue,
-            orders=request.app.state.orders,
-            started_marks=request.app.state.started_marks,
+            orders=resources_of(request.app).orders,
+            started_marks=resources_of(request.app).started_marks,
         ),
         principal=principal,
         body=body,
@@ -158,7 +159,7 @@ async def read_ticket(
     )
     order = None
     if document.get("order_id"):
-        order = await request.app.state.orders.find_order(document["order_id"])
+        order = await resources_of(request.app).orders.find_order(document["order_id"])
         submitter_id = (document.get("submitter") or {}).get("id")
         if order and not principal.is_staff and order.get("customer_id") != submitter_id:
             order = None  # a customer sees their own orders only

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from services.intake.admin.api_keys import service
 from services.intake.admin.common import MAX_LIMIT, Page
 from services.intake.auth.models import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from services.intake.auth.service import ApiKeys, new_api_key
+from services.intake.auth.service import new_api_key
 from services.intake.deps import AdminUser, DbDep, get_admin
+from services.intake.resources import resources_of
 from shared import audit
 from shared.clock import utcnow
 from shared.errors import ApiError
@@ -69,7 +70,7 @@ async def list_api_keys(
 async def revoke_api_key(key_id: str, request: Request, db: DbDep) -> ApiKeyRead:
     """Revoke a key: from now on it gets 401 `invalid_api_key` (idempotent)."""
     revoked = await service.revoke_api_key(db=db, key_id=key_id, now=utcnow())
-    api_keys: ApiKeys = request.app.state.api_keys
+    api_keys = resources_of(request.app).api_keys
     api_keys.forget(key_id)
     audit.note(request, revoked_at=revoked["revoked_at"].isoformat())
     return _read(revoked)
