@@ -8,9 +8,9 @@ the APIs read the projection its activities write.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -86,6 +86,9 @@ with workflow.unsafe.imports_passed_through():
         TicketState,
         ticket_workflow_id,
     )
+
+ArgumentT = TypeVar("ArgumentT")
+ResultT = TypeVar("ResultT")
 
 # Activities retry until MongoDB answers again: a ticket's history must not have gaps.
 ACTIVITY_RETRY = RetryPolicy(
@@ -1060,8 +1063,21 @@ class TicketWorkflow:
             if not self._notifications:
                 return
 
-    async def _activity(self, method: Any, argument: Any) -> Any:
-        """Run one activity with the workflow's timeout and retry policy."""
+    @overload
+    async def _activity(
+        self, method: Callable[[TicketActivities], Awaitable[ResultT]], argument: None
+    ) -> ResultT: ...
+
+    @overload
+    async def _activity(
+        self,
+        method: Callable[[TicketActivities, ArgumentT], Awaitable[ResultT]],
+        argument: ArgumentT,
+    ) -> ResultT: ...
+
+    async def _activity(self, method: Callable[..., Awaitable[Any]], argument: Any) -> Any:
+        """Run one activity with the workflow's timeout and retry policy; typed by the
+        overloads above as the activity method is (its argument and its result)."""
         if self._local_activities:
             return await workflow.execute_local_activity_method(
                 method,
