@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RepeatQuery,
         StepWrite,
     )
-    from services.workflows.ticket import timers
+    from services.workflows.ticket import timers, versions
     from shared.desk_config import AssignmentStrategy, DeskConfig
     from shared.enums import (
         AutoAnswerOutcome,
@@ -99,24 +99,24 @@ ACTIVITY_RETRY = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=10)
 MAX_ASSIGNMENT_RETRY = timedelta(hours=1)
-LIFECYCLE_PATCH = "ticket-lifecycle-v1"
+LIFECYCLE_PATCH = versions.LIFECYCLE.id
 # MongoDB reads and writes run as local activities: in the worker, inside the workflow task
 # that needs them, with no extra round trip through the server. A breach then costs one
 # workflow task instead of one per write, which keeps timers on time under load.
-LOCAL_ACTIVITIES_PATCH = "ticket-local-activities-v1"
+LOCAL_ACTIVITIES_PATCH = versions.LOCAL_ACTIVITIES.id
 # Notifications are handed over by a local activity too: one activity task and one workflow
 # task fewer per notified event, which is most of what filing a ticket costs the cluster.
-NOTIFY_LOCAL_PATCH = "ticket-notify-local-v1"
+NOTIFY_LOCAL_PATCH = versions.NOTIFY_LOCAL.id
 # Events go to the notify service's own worker (an activity on its task queue): Temporal
 # holds them while notify is down, and notify's deliveries are keyed by the event.
-NOTIFY_SERVICE_PATCH = "ticket-notify-service-v1"
+NOTIFY_SERVICE_PATCH = versions.NOTIFY_SERVICE.id
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
 )
 # G1: a new ticket gets an automatic reply linking the FAQ articles that answer it.
-AUTO_ANSWER_PATCH = "ticket-auto-answer-v1"
+AUTO_ANSWER_PATCH = versions.AUTO_ANSWER.id
 # A step of the ticket (its first steps when filed, an update, the timers that fell due)
 # is written at once when it ends: one insert of its events, one write of the projection,
 # one insert of its notifications into the outbox notify drains, together in one local
@@ -124,7 +124,7 @@ AUTO_ANSWER_PATCH = "ticket-auto-answer-v1"
 # task queue; each such activity cost the Temporal dev server 15 ms of CPU (as much as
 # starting the workflow) and the worker one more workflow task. Implies the four patches
 # above, so a new ticket records one patch marker (and one search attribute upsert), not five.
-STEPS_PATCH = "ticket-steps-v1"
+STEPS_PATCH = versions.STEPS.id
 # Best effort: a knowledge service that does not answer costs a new ticket a few seconds at
 # most, never its assignment or its clocks.
 AUTO_ANSWER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3)
