@@ -57,7 +57,7 @@ from services.notify.deliveries.service import Channel, delivery_id
 from services.notify.email.render import email_message, render
 from services.notify.email.send import _local_part
 from services.notify.recipients import ticket_payload
-from services.workflows.ticket_workflow import ACTIVITY_TIMEOUT, NOTIFY_RETRY
+from services.workflows.ticket.policies import ACTIVITY_TIMEOUT, NOTIFY_RETRY
 from shared import collections
 from shared.clock import utcnow
 from shared.mail import create_smtp_client

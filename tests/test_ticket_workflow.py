@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from services.workflows.ticket_workflow import TicketWorkflow
+from services.workflows.ticket.workflow import TicketWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -20,7 +20,7 @@ from services.workflows.housekeeping import (
 )
 from services.workflows.stats.activities import StatsActivities, StatsRefreshWorkflow
 from services.workflows.stats.schedule import ensure_refresh_schedule
-from services.workflows.ticket_workflow import TicketWorkflow
+from services.workflows.ticket.workflow import TicketWorkflow
 from shared.db_commands import step, tally_from_env, tally_written
 from shared.mongo import Database, create_mongo_client, get_database
 from shared.settings import Settings

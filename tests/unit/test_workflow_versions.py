@@ -5,7 +5,7 @@ from pathlib import Path
 
 from services.workflows.ticket import versions
 
-WORKFLOW = Path(versions.__file__).parents[1] / "ticket_workflow.py"
+WORKFLOW = Path(versions.__file__).parent / "policies.py"
 
 
 def test_every_patch_is_listed_once_and_none_is_forgotten() -> None:
