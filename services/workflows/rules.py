@@ -1,7 +1,7 @@
-"""Which update is legal in which state, and for whom (SPEC B2, A4, K2). Pure functions:
-the workflow runs each one in the update's validator (an illegal request is rejected
-before it reaches history) and again in the handler (a concurrent update may have changed
-the ticket in between)."""
+"""Which update is legal in which state, and for whom (SPEC B2, A4, K2). Pure functions of
+one signature, `(state, request)`: the workflow runs each one in the update's validator
+(an illegal request is rejected before it reaches history) and again in the handler (a
+concurrent update may have changed the ticket in between)."""
 
 from temporalio.exceptions import ApplicationError
 
@@ -14,9 +14,17 @@ from shared.ticket_updates import (
     AddCollaboratorGroupRequest,
     AddMessageRequest,
     AssignRequest,
+    ClaimRequest,
+    CloseRequest,
+    ConfirmRequest,
     EscalateRequest,
     MergeIntoRequest,
+    RecordOperationRequest,
+    ReopenRequest,
+    RequestInfoRequest,
+    ResolveRequest,
     SetPriorityRequest,
+    VerifyIdentityRequest,
 )
 from shared.tickets import TicketState
 
@@ -65,7 +73,8 @@ def _status(state: TicketState, action: str, *allowed: TicketStatus) -> None:
         )
 
 
-def check_claim(state: TicketState, actor: ActingUser) -> None:
+def check_claim(state: TicketState, request: ClaimRequest) -> None:
+    actor = request.actor
     _open(state)
     _staff(actor)
     if state.assignee is not None:
@@ -100,19 +109,22 @@ def check_add_message(state: TicketState, request: AddMessageRequest) -> None:
         _staff(request.actor)
 
 
-def check_request_info(state: TicketState, actor: ActingUser) -> None:
+def check_request_info(state: TicketState, request: RequestInfoRequest) -> None:
+    actor = request.actor
     _open(state)
     _staff(actor)
     _status(state, "ask the customer for information on", TicketStatus.PROCESSING)
 
 
-def check_resolve(state: TicketState, actor: ActingUser) -> None:
+def check_resolve(state: TicketState, request: ResolveRequest) -> None:
+    actor = request.actor
     _open(state)
     _staff(actor)
     _status(state, "resolve", TicketStatus.PROCESSING, TicketStatus.AWAITING_USER)
 
 
-def check_reopen(state: TicketState, actor: ActingUser) -> None:
+def check_reopen(state: TicketState, request: ReopenRequest) -> None:
+    actor = request.actor
     _open(state)
     if actor.role is Role.CUSTOMER:
         _the_customer(state, actor)
@@ -121,7 +133,8 @@ def check_reopen(state: TicketState, actor: ActingUser) -> None:
     _status(state, "reopen", TicketStatus.RESOLVED)
 
 
-def check_confirm(state: TicketState, actor: ActingUser) -> None:
+def check_confirm(state: TicketState, request: ConfirmRequest) -> None:
+    actor = request.actor
     _open(state)
     _the_customer(state, actor)
     _status(state, "confirm", TicketStatus.RESOLVED)
@@ -158,25 +171,28 @@ def check_set_priority(state: TicketState, request: SetPriorityRequest) -> None:
         )
 
 
-def check_close(state: TicketState, actor: ActingUser) -> None:
+def check_close(state: TicketState, request: CloseRequest | MergeIntoRequest) -> None:
+    actor = request.actor
     _open(state)
     _staff(actor)
 
 
 def check_merge(state: TicketState, request: MergeIntoRequest) -> None:
-    check_close(state, request.actor)
+    check_close(state, request)
     if request.into_ticket_id == state.ticket_id:
         raise RejectedError(
             RejectionCode.ILLEGAL_TRANSITION, "A ticket cannot be merged into itself."
         )
 
 
-def check_verify_identity(state: TicketState, actor: ActingUser) -> None:
+def check_verify_identity(state: TicketState, request: VerifyIdentityRequest) -> None:
+    actor = request.actor
     _open(state)
     _staff(actor)
 
 
-def check_record_operation(state: TicketState, actor: ActingUser) -> None:
+def check_record_operation(state: TicketState, request: RecordOperationRequest) -> None:
+    actor = request.actor
     _open(state)
     _staff(actor)
     if state.type is TicketType.ACCOUNT and not state.identity_verified:

@@ -8,7 +8,15 @@ import pytest
 from services.workflows import rules
 from shared.enums import EscalationLevel, Priority, Role, StandardGroup, TicketStatus
 from shared.ticket.vocabulary import RejectionCode
-from shared.ticket_updates import ActingUser, AssignRequest, EscalateRequest
+from shared.ticket_updates import (
+    ActingUser,
+    AssignRequest,
+    ClaimRequest,
+    CloseRequest,
+    ConfirmRequest,
+    EscalateRequest,
+    ReopenRequest,
+)
 from shared.tickets import AgentRef, TicketState
 
 CUSTOMER = ActingUser(id="c1", role=Role.CUSTOMER)
@@ -39,19 +47,30 @@ def refusal(check: Callable[..., None], *args: object) -> str:
 
 def test_a_closed_ticket_refuses_everything_as_read_only() -> None:
     closed = ticket(TicketStatus.CLOSED)
-    assert refusal(rules.check_claim, closed, AGENT) == RejectionCode.TICKET_CLOSED
-    assert refusal(rules.check_reopen, closed, CUSTOMER) == RejectionCode.TICKET_CLOSED
-    assert refusal(rules.check_close, closed, MANAGER) == RejectionCode.TICKET_CLOSED
+    assert (
+        refusal(rules.check_claim, closed, ClaimRequest(actor=AGENT)) == RejectionCode.TICKET_CLOSED
+    )
+    assert (
+        refusal(rules.check_reopen, closed, ReopenRequest(actor=CUSTOMER, reason="again"))
+        == RejectionCode.TICKET_CLOSED
+    )
+    assert (
+        refusal(rules.check_close, closed, CloseRequest(actor=MANAGER, reason="invalid"))
+        == RejectionCode.TICKET_CLOSED
+    )
 
 
 def test_claiming_takes_a_free_pending_ticket_and_staff_only() -> None:
-    rules.check_claim(ticket(TicketStatus.PENDING), AGENT)
+    rules.check_claim(ticket(TicketStatus.PENDING), ClaimRequest(actor=AGENT))
     taken = ticket(TicketStatus.PENDING, assignee=AgentRef(id="a2", name="Bo"))
-    assert refusal(rules.check_claim, taken, AGENT) == RejectionCode.ALREADY_ASSIGNED
-    assert refusal(rules.check_claim, ticket(TicketStatus.PENDING), CUSTOMER) == (
-        RejectionCode.NOT_PERMITTED
+    assert (
+        refusal(rules.check_claim, taken, ClaimRequest(actor=AGENT))
+        == RejectionCode.ALREADY_ASSIGNED
     )
-    assert refusal(rules.check_claim, ticket(TicketStatus.RESOLVED), AGENT) == (
+    assert refusal(
+        rules.check_claim, ticket(TicketStatus.PENDING), ClaimRequest(actor=CUSTOMER)
+    ) == (RejectionCode.NOT_PERMITTED)
+    assert refusal(rules.check_claim, ticket(TicketStatus.RESOLVED), ClaimRequest(actor=AGENT)) == (
         RejectionCode.ILLEGAL_TRANSITION
     )
 
@@ -69,11 +88,14 @@ def test_only_managers_assign_and_not_to_the_agent_who_has_it() -> None:
 
 def test_only_the_customer_who_filed_it_confirms_a_resolution() -> None:
     resolved = ticket(TicketStatus.RESOLVED)
-    rules.check_confirm(resolved, CUSTOMER)
-    assert refusal(rules.check_confirm, resolved, STRANGER) == RejectionCode.NOT_PERMITTED
-    assert refusal(rules.check_confirm, ticket(TicketStatus.PROCESSING), CUSTOMER) == (
-        RejectionCode.ILLEGAL_TRANSITION
+    rules.check_confirm(resolved, ConfirmRequest(actor=CUSTOMER))
+    assert (
+        refusal(rules.check_confirm, resolved, ConfirmRequest(actor=STRANGER))
+        == RejectionCode.NOT_PERMITTED
     )
+    assert refusal(
+        rules.check_confirm, ticket(TicketStatus.PROCESSING), ConfirmRequest(actor=CUSTOMER)
+    ) == (RejectionCode.ILLEGAL_TRANSITION)
 
 
 def test_escalation_goes_up_only() -> None:

@@ -8,26 +8,22 @@ the APIs read the projection its activities write.
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from services.workflows import rules
-    from services.workflows.activities import TicketActivities
     from services.workflows.models import (
-        AgentReservation,
-        Audience,
         Notification,
-        OperationLogEntry,
     )
     from shared.desk_config import DeskConfig
     from shared.enums import (
-        CloseReason,
-        EscalationLevel,
         TicketStatus,
     )
-    from shared.ticket.vocabulary import NotifyEvent, TicketAction
+    from shared.ticket.vocabulary import TicketAction
     from shared.ticket_updates import (
         AddCollaboratorGroupRequest,
         AddMessageRequest,
@@ -51,12 +47,11 @@ with workflow.unsafe.imports_passed_through():
         STATE_QUERY,
         TICKET_WORKFLOW,
         Actor,
-        AgentRef,
-        Rating,
         TicketEvent,
         TicketStart,
         TicketState,
     )
+from services.workflows.ticket.changes import TicketChanges
 from services.workflows.ticket.policies import (
     LIFECYCLE_PATCH,
     LOCAL_ACTIVITIES_PATCH,
@@ -65,11 +60,12 @@ from services.workflows.ticket.policies import (
     STEPS_PATCH,
     SYSTEM,
 )
-from services.workflows.ticket.steps import TicketSteps
+
+RequestT = TypeVar("RequestT")
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
-class TicketWorkflow(TicketSteps):
+class TicketWorkflow(TicketChanges):
     @workflow.init
     def __init__(self, start: TicketStart) -> None:
         self._start = start
@@ -158,314 +154,119 @@ class TicketWorkflow(TicketSteps):
 
     @workflow.update(name=UpdateName.CLAIM)
     async def claim(self, request: ClaimRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_claim(self._state, request.actor)
-            agent = AgentRef(id=request.actor.id, name=request.actor.name)
-            await self._give_to(agent, request.actor, TicketAction.CLAIMED)
-        return self._applied()
+        return await self._apply(rules.check_claim, request, self._apply_claim)
 
     @claim.validator
     def _validate_claim(self, request: ClaimRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_claim(self._state, request.actor)
+        self._validate(rules.check_claim, request)
 
     @workflow.update(name=UpdateName.ASSIGN)
     async def assign(self, request: AssignRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_assign(self._state, request)
-            agent = AgentRef(id=request.agent_id, name=request.agent_name)
-            await self._give_to(agent, request.actor, TicketAction.ASSIGNED)
-        return self._applied()
+        return await self._apply(rules.check_assign, request, self._apply_assign)
 
     @assign.validator
     def _validate_assign(self, request: AssignRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_assign(self._state, request)
+        self._validate(rules.check_assign, request)
 
     @workflow.update(name=UpdateName.ADD_MESSAGE)
     async def add_message(self, request: AddMessageRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_add_message(self._state, request)
-            await self._message(request)
-        return self._applied()
+        return await self._apply(rules.check_add_message, request, self._apply_add_message)
 
     @add_message.validator
     def _validate_add_message(self, request: AddMessageRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_add_message(self._state, request)
+        self._validate(rules.check_add_message, request)
 
     @workflow.update(name=UpdateName.REQUEST_INFO)
     async def request_info(self, request: RequestInfoRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_request_info(self._state, request.actor)
-            now = workflow.now()
-            for clock in self._clocks():
-                clock.pause(now)
-            self._state.awaiting_since = now
-            self._state.reminders_sent = 0
-            await self._record(
-                TicketAction.INFO_REQUESTED,
-                request.actor,
-                to_status=TicketStatus.AWAITING_USER,
-                data={"message_id": request.message_id},
-            )
-            self._notify(NotifyEvent.STATUS_CHANGED, Audience(customer=True))
-        return self._applied()
+        return await self._apply(rules.check_request_info, request, self._apply_request_info)
 
     @request_info.validator
     def _validate_request_info(self, request: RequestInfoRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_request_info(self._state, request.actor)
+        self._validate(rules.check_request_info, request)
 
     @workflow.update(name=UpdateName.RESOLVE)
     async def resolve(self, request: ResolveRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_resolve(self._state, request.actor)
-            now = workflow.now()
-            self._first_response(now)  # the solution answers the customer
-            for clock in self._clocks():
-                clock.stop(now)
-            self._state.resolved_at = now
-            self._state.awaiting_since = None
-            await self._release_slot()
-            await self._record(
-                TicketAction.RESOLVED,
-                request.actor,
-                to_status=TicketStatus.RESOLVED,
-                data={"solution": request.solution},
-                at=now,
-            )
-            self._notify(NotifyEvent.RESOLVED, Audience(customer=True))
-        return self._applied()
+        return await self._apply(rules.check_resolve, request, self._apply_resolve)
 
     @resolve.validator
     def _validate_resolve(self, request: ResolveRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_resolve(self._state, request.actor)
+        self._validate(rules.check_resolve, request)
 
     @workflow.update(name=UpdateName.REOPEN)
     async def reopen(self, request: ReopenRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_reopen(self._state, request.actor)
-            now = workflow.now()
-            if self._state.resolution is not None:
-                self._state.resolution.restart(now)
-            self._state.resolved_at = None
-            self._state.reopen_count += 1
-            assignee = self._state.assignee
-            if assignee is not None:
-                await self._activity(
-                    TicketActivities.reserve_agent,
-                    AgentReservation(ticket_id=self._state.ticket_id, agent_id=assignee.id),
-                )
-            await self._record(
-                TicketAction.REOPENED,
-                request.actor,
-                to_status=TicketStatus.PROCESSING if assignee else TicketStatus.PENDING,
-                reason=request.reason,
-                at=now,
-            )
-            self._notify(NotifyEvent.STATUS_CHANGED, Audience(assignee=True, customer=True))
-            if assignee is None:
-                await self._try_assign()
-        return self._applied()
+        return await self._apply(rules.check_reopen, request, self._apply_reopen)
 
     @reopen.validator
     def _validate_reopen(self, request: ReopenRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_reopen(self._state, request.actor)
+        self._validate(rules.check_reopen, request)
 
     @workflow.update(name=UpdateName.CONFIRM)
     async def confirm(self, request: ConfirmRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_confirm(self._state, request.actor)
-            if request.rating is not None:
-                self._state.rating = Rating(score=request.rating, comment=request.comment)
-            await self._close(CloseReason.CONFIRMED, request.actor, request.comment)
-        return self._applied()
+        return await self._apply(rules.check_confirm, request, self._apply_confirm)
 
     @confirm.validator
     def _validate_confirm(self, request: ConfirmRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_confirm(self._state, request.actor)
+        self._validate(rules.check_confirm, request)
 
     @workflow.update(name=UpdateName.ESCALATE)
     async def escalate(self, request: EscalateRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_escalate(self._state, request)
-            await self._move_to_level(EscalationLevel(request.level), request.actor, request.reason)
-        return self._applied()
+        return await self._apply(rules.check_escalate, request, self._apply_escalate)
 
     @escalate.validator
     def _validate_escalate(self, request: EscalateRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_escalate(self._state, request)
+        self._validate(rules.check_escalate, request)
 
     @workflow.update(name=UpdateName.ADD_COLLABORATOR_GROUP)
     async def add_collaborator_group(self, request: AddCollaboratorGroupRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_add_collaborator(self._state, request)
-            self._state.collaborator_groups.append(request.group)
-            await self._record(
-                TicketAction.COLLABORATOR_ADDED, request.actor, data={"group": request.group}
-            )
-            self._notify(
-                NotifyEvent.ESCALATED, Audience(groups=[request.group]), {"collaborator": True}
-            )
-        return self._applied()
+        return await self._apply(
+            rules.check_add_collaborator, request, self._apply_add_collaborator_group
+        )
 
     @add_collaborator_group.validator
     def _validate_add_collaborator_group(self, request: AddCollaboratorGroupRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_add_collaborator(self._state, request)
+        self._validate(rules.check_add_collaborator, request)
 
     @workflow.update(name=UpdateName.SET_PRIORITY)
     async def set_priority(self, request: SetPriorityRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_set_priority(self._state, request)
-            # The policy is read again: an admin may have changed it since the ticket began.
-            config = await self._activity(TicketActivities.load_config, None)
-            self._state.config = config
-            before = self._state.priority
-            self._state.priority = request.priority
-            target = config.sla.target(request.priority)
-            if self._state.response is not None:
-                self._state.response.retarget(target.response_seconds)
-            if self._state.resolution is not None:
-                self._state.resolution.retarget(target.resolution_seconds)
-            await self._record(
-                TicketAction.PRIORITY_CHANGED,
-                request.actor,
-                reason=request.reason,
-                data={
-                    "from": before,
-                    "to": request.priority,
-                    "response_due_at": self._state.response and self._state.response.due_at(),
-                    "resolution_due_at": self._state.resolution and self._state.resolution.due_at(),
-                },
-            )
-        return self._applied()
+        return await self._apply(rules.check_set_priority, request, self._apply_set_priority)
 
     @set_priority.validator
     def _validate_set_priority(self, request: SetPriorityRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_set_priority(self._state, request)
+        self._validate(rules.check_set_priority, request)
 
     @workflow.update(name=UpdateName.CLOSE)
     async def close(self, request: CloseRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_close(self._state, request.actor)
-            await self._close(CloseReason(request.reason.value), request.actor, request.note)
-        return self._applied()
+        return await self._apply(rules.check_close, request, self._apply_close)
 
     @close.validator
     def _validate_close(self, request: CloseRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_close(self._state, request.actor)
+        self._validate(rules.check_close, request)
 
     @workflow.update(name=UpdateName.MERGE_INTO)
     async def merge_into(self, request: MergeIntoRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_merge(self._state, request)
-            await self._merge(request.into_ticket_id, request.actor, "merged by an agent")
-        return self._applied()
+        return await self._apply(rules.check_merge, request, self._apply_merge_into)
 
     @merge_into.validator
     def _validate_merge_into(self, request: MergeIntoRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_merge(self._state, request)
+        self._validate(rules.check_merge, request)
 
     @workflow.update(name=UpdateName.VERIFY_IDENTITY)
     async def verify_identity(self, request: VerifyIdentityRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_verify_identity(self._state, request.actor)
-            self._state.identity_verified = request.passed
-            self._state.identity_method = request.method
-            await self._record(
-                TicketAction.IDENTITY_VERIFIED
-                if request.passed
-                else TicketAction.IDENTITY_CHECK_FAILED,
-                request.actor,
-                data={"method": request.method},
-            )
-        return self._applied()
+        return await self._apply(rules.check_verify_identity, request, self._apply_verify_identity)
 
     @verify_identity.validator
     def _validate_verify_identity(self, request: VerifyIdentityRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_verify_identity(self._state, request.actor)
+        self._validate(rules.check_verify_identity, request)
 
     @workflow.update(name=UpdateName.RECORD_OPERATION)
     async def record_operation(self, request: RecordOperationRequest) -> TicketState:
-        async with self._step():
-            if self._repeat():
-                return self._state
-            rules.check_record_operation(self._state, request.actor)
-            seq = self._state.events_recorded
-            await self._activity(
-                TicketActivities.write_operation_log,
-                OperationLogEntry(
-                    key=f"{self._state.ticket_id}:{seq}",
-                    ticket_id=self._state.ticket_id,
-                    at=workflow.now(),
-                    actor_id=request.actor.id,
-                    actor_role=request.actor.role.value,
-                    operation=request.operation,
-                    detail=request.detail,
-                    identity_method=self._state.identity_method,
-                ),
-            )
-            await self._record(
-                TicketAction.OPERATION_RECORDED,
-                request.actor,
-                data={"operation": request.operation, "detail": request.detail},
-            )
-        return self._applied()
+        return await self._apply(
+            rules.check_record_operation, request, self._apply_record_operation
+        )
 
     @record_operation.validator
     def _validate_record_operation(self, request: RecordOperationRequest) -> None:
-        if self._repeat():
-            return
-        rules.check_record_operation(self._state, request.actor)
+        self._validate(rules.check_record_operation, request)
 
     @workflow.signal(name=SignalName.CAPACITY_FREED)
     def capacity_freed(self) -> None:
@@ -486,7 +287,28 @@ class TicketWorkflow(TicketSteps):
                     data={"ticket_id": merged.ticket_id, "number": merged.number},
                 )
 
-    # --- exactly-once updates ------------------------------------------------------------
+    # --- applying an update exactly once ----------------------------------------------
+
+    async def _apply(
+        self,
+        check: Callable[[TicketState, RequestT], None],
+        request: RequestT,
+        change: Callable[[RequestT], Awaitable[None]],
+    ) -> TicketState:
+        """Every update's handler: a retried update answers without applying again; the
+        rule is checked again (another update may have changed the ticket since the
+        validator ran), then the change is made and written as one step."""
+        async with self._step():
+            if self._repeat():
+                return self._state
+            check(self._state, request)
+            await change(request)
+        return self._applied()
+
+    def _validate(self, check: Callable[[TicketState, RequestT], None], request: RequestT) -> None:
+        """Every update's validator: the rule, unless the update was applied already."""
+        if not self._repeat():
+            check(self._state, request)
 
     def _repeat(self) -> bool:
         """Whether the current update was applied already (a client retry after the run it
