@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         TicketState,
     )
 from services.workflows.ticket.changes import TicketChanges
+from services.workflows.ticket.opening import TicketOpening
 from services.workflows.ticket.policies import (
     LIFECYCLE_PATCH,
     LOCAL_ACTIVITIES_PATCH,
@@ -65,7 +66,7 @@ RequestT = TypeVar("RequestT")
 
 
 @workflow.defn(name=TICKET_WORKFLOW)
-class TicketWorkflow(TicketChanges):
+class TicketWorkflow(TicketChanges, TicketOpening):
     @workflow.init
     def __init__(self, start: TicketStart) -> None:
         self._start = start
