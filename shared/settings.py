@@ -4,7 +4,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only a development stack may run with these; production must bring its own.
@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     workflow_update_timeout_seconds: float = 10.0
     # How long a reversible bulk action (assign, set priority) can be undone.
     bulk_undo_window_seconds: int = 30 * 60
+    # Ticket updates one bulk action keeps in flight at once: enough to overlap their round
+    # trips, few enough to leave the ticket workers room for everything else.
+    bulk_concurrent_updates: int = Field(default=8, ge=1, le=100)
 
     # How long a dependency may take to answer a readiness probe.
     readiness_timeout_seconds: float = 2.0

@@ -35,8 +35,7 @@ from shared.enums import TicketStatus
 from shared.mongo import Database, Document
 from shared.ticket_client import update_ticket
 
-# Updates in flight at once within one step: enough to overlap the round trips, few
-# enough that one bulk action leaves the ticket workers room for everything else.
+# Updates in flight at once within one step by default (BULK_CONCURRENT_UPDATES).
 CONCURRENT_UPDATES = 8
 UNDO_REASON = "undo of a bulk action"
 
@@ -89,9 +88,12 @@ def _moved_on(kind: BulkKind, params: BulkParams, ticket: Document) -> bool:
 
 
 class BulkActivities:
-    def __init__(self, db: Database, client: Client) -> None:
+    def __init__(
+        self, db: Database, client: Client, *, concurrent_updates: int = CONCURRENT_UPDATES
+    ) -> None:
         self._db = db
         self._client = client
+        self._concurrent_updates = concurrent_updates
 
     @activity.defn
     async def apply_bulk_chunk(self, chunk: BulkChunk) -> BulkTally:
@@ -102,7 +104,7 @@ class BulkActivities:
         if chunk.undo:
             open_items = [i for i in open_items if i.get("outcome") == ItemOutcome.CHANGED.value]
         now_showing = await self._tickets([item["ticket_id"] for item in open_items])
-        gate = asyncio.Semaphore(CONCURRENT_UPDATES)
+        gate = asyncio.Semaphore(self._concurrent_updates)
 
         async def one(item: Document) -> None:
             async with gate:

@@ -11,7 +11,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from services.workflows.activities import TicketActivities, ensure_indexes
 from services.workflows.auto_answer import KnowledgeSuggestions
-from services.workflows.bulk_activities import BulkActivities
+from services.workflows.bulk_activities import CONCURRENT_UPDATES, BulkActivities
 from services.workflows.bulk_workflow import BulkActionWorkflow
 from services.workflows.housekeeping import (
     HousekeepingActivities,
@@ -38,6 +38,7 @@ def build_worker(
     *,
     config_cache_seconds: float = 0.0,
     sandboxed: bool = True,
+    bulk_concurrent_updates: int = CONCURRENT_UPDATES,
 ) -> Worker:
     """The worker that runs ticket workflows and their activities on `task_queue`; without
     `knowledge`, new tickets get no automatic answers. The desk settings are read again
@@ -52,7 +53,7 @@ def build_worker(
     activities = TicketActivities(db, client, knowledge, config_cache_seconds=config_cache_seconds)
     stats = StatsActivities(db)
     housekeeping = HousekeepingActivities(db)
-    bulk = BulkActivities(db, client)
+    bulk = BulkActivities(db, client, concurrent_updates=bulk_concurrent_updates)
     return Worker(
         client,
         task_queue=task_queue,
@@ -116,6 +117,7 @@ async def main() -> None:
         knowledge,
         config_cache_seconds=settings.desk_config_cache_seconds,
         sandboxed=settings.workflow_sandbox,
+        bulk_concurrent_updates=settings.bulk_concurrent_updates,
     )
 
     async with worker, tally_written(tally, "worker"):

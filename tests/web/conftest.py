@@ -123,6 +123,9 @@ async def web_desk(
         meili_index_prefix=f"web_{uuid.uuid4().hex[:8]}_",
         workflow_sweep_interval_seconds=2.0,
         desk_config_cache_seconds=0.0,
+        # One ticket update at a time: the bulk test's worker crash lands inside an action
+        # of 200 with most of it still to do (at 8 at once it could finish between polls).
+        bulk_concurrent_updates=1,
     )
     client = create_mongo_client(settings)
     db = get_database(client, settings)
