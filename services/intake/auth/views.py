@@ -14,7 +14,7 @@ from services.intake.auth.models import (
     SessionRead,
     TokenRead,
 )
-from services.intake.deps import CurrentUser, DbDep, SettingsDep
+from services.intake.deps import CurrentUser, DbDep, ResourcesDep, SettingsDep
 from services.intake.resources import resources_of
 from shared.auth import Principal, issue_token
 from shared.clock import utcnow
@@ -104,10 +104,9 @@ async def close_session(settings: SettingsDep) -> Response:
 
 
 @router.get("/me/orders", response_model=OrderList)
-async def read_my_orders(principal: CurrentUser, request: Request) -> OrderList:
+async def read_my_orders(principal: CurrentUser, resources: ResourcesDep) -> OrderList:
     """The caller's latest orders (A2), to name one when filing; staff have none."""
-    lookup = resources_of(request.app).orders
-    found = await lookup.orders_of(principal.id, limit=MAX_ORDERS_LISTED)
+    found = await resources.orders.orders_of(principal.id, limit=MAX_ORDERS_LISTED)
     return OrderList(items=[OrderRead.model_validate(order) for order in found])
 
 

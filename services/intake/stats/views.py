@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from services.intake.deps import DbDep, StaffUser
-from services.intake.resources import resources_of
+from services.intake.deps import DbDep, ResourcesDep, StaffUser
 from services.intake.stats.agents import agents_report, agents_table
 from services.intake.stats.cache import PackCache
 from services.intake.stats.efficiency import efficiency_report, efficiency_table
@@ -59,8 +58,8 @@ REPORTS = {
 }
 
 
-async def get_packs(request: Request) -> PackCache:
-    return resources_of(request.app).stats_packs
+async def get_packs(resources: ResourcesDep) -> PackCache:
+    return resources.stats_packs
 
 
 PacksDep = Annotated[PackCache, Depends(get_packs)]

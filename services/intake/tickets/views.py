@@ -9,8 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from services.intake.attachments.service import (
     ticket_attachments,
 )
-from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
-from services.intake.resources import resources_of
+from services.intake.deps import CurrentUser, DbDep, ResourcesDep, SettingsDep
 from services.intake.tickets import access, filing, listing, messages, queries, reads, service
 from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
 from shared import audit
@@ -48,7 +47,7 @@ async def create_ticket(
     request: Request,
     response: Response,
     db: DbDep,
-    temporal: TemporalDep,
+    resources: ResourcesDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
     portal_session: PortalSession = None,
@@ -58,10 +57,10 @@ async def create_ticket(
     filed = await filing.file_ticket(
         filing.FilingDesk(
             db=db,
-            temporal=temporal,
+            temporal=resources.temporal,
             task_queue=settings.temporal_task_queue,
-            orders=resources_of(request.app).orders,
-            started_marks=resources_of(request.app).started_marks,
+            orders=resources.orders,
+            started_marks=resources.started_marks,
         ),
         principal=principal,
         body=body,
@@ -140,7 +139,7 @@ def _value_at(document: Document, path: str) -> Any:
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
 async def read_ticket(
-    ticket_id: service.TicketId, principal: CurrentUser, request: Request, db: DbDep
+    ticket_id: service.TicketId, principal: CurrentUser, db: DbDep, resources: ResourcesDep
 ) -> TicketDetail:
     """The A2 detail: fields, conversation, history, SLA, submitter, related order."""
     principal.require_scope(ApiKeyScope.READ_TICKETS)
@@ -159,7 +158,7 @@ async def read_ticket(
     )
     order = None
     if document.get("order_id"):
-        order = await resources_of(request.app).orders.find_order(document["order_id"])
+        order = await resources.orders.find_order(document["order_id"])
         submitter_id = (document.get("submitter") or {}).get("id")
         if order and not principal.is_staff and order.get("customer_id") != submitter_id:
             order = None  # a customer sees their own orders only

@@ -8,8 +8,7 @@ from services.intake.admin.api_keys import service
 from services.intake.admin.common import MAX_LIMIT, Page
 from services.intake.auth.models import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from services.intake.auth.service import new_api_key
-from services.intake.deps import AdminUser, DbDep, get_admin
-from services.intake.resources import resources_of
+from services.intake.deps import AdminUser, DbDep, ResourcesDep, get_admin
 from shared import audit
 from shared.clock import utcnow
 from shared.errors import ApiError
@@ -67,10 +66,11 @@ async def list_api_keys(
 
 
 @router.delete("/{key_id}", response_model=ApiKeyRead)
-async def revoke_api_key(key_id: str, request: Request, db: DbDep) -> ApiKeyRead:
+async def revoke_api_key(
+    key_id: str, request: Request, db: DbDep, resources: ResourcesDep
+) -> ApiKeyRead:
     """Revoke a key: from now on it gets 401 `invalid_api_key` (idempotent)."""
     revoked = await service.revoke_api_key(db=db, key_id=key_id, now=utcnow())
-    api_keys = resources_of(request.app).api_keys
-    api_keys.forget(key_id)
+    resources.api_keys.forget(key_id)
     audit.note(request, revoked_at=revoked["revoked_at"].isoformat())
     return _read(revoked)
