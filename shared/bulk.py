@@ -47,6 +47,14 @@ class BulkPhase(StrEnum):
     FINISHED = "finished"  # nothing more can happen
 
 
+class BulkRejectionCode(StrEnum):
+    """Why the bulk action's workflow refuses an undo: the `type` of its ApplicationError,
+    which intake passes on as the API's error code."""
+
+    UNDO_UNAVAILABLE = "undo_unavailable"  # not finished, not reversible, or undone already
+    NOT_PERMITTED = "not_permitted"  # only who ran it, a manager or an admin undoes it
+
+
 class ItemOutcome(StrEnum):
     CHANGED = "changed"
     SKIPPED = "skipped"  # the action is not legal for the ticket now: code and reason

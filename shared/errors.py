@@ -1,4 +1,5 @@
-"""The error envelope of every HTTP service: {"error": {"code", "message", "details"}}."""
+"""The error envelope of every HTTP service: {"error": {"code", "message", "details"}}, and
+the HTTP status of each kind of refusal the domain code raises (shared/refusals.py)."""
 
 import logging
 from typing import Any
@@ -9,11 +10,14 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared import refusals
+
 log = logging.getLogger("helpdesk.errors")
 
 
-class ApiError(Exception):
-    """An error a caller can act on: a stable code, a message for humans, an HTTP status."""
+class ApiError(refusals.Refusal):
+    """A refusal that is HTTP's own (a rate limit with its Retry-After, a service that did not
+    answer, a request a view refuses): it carries its status and headers."""
 
     def __init__(
         self,
@@ -24,12 +28,30 @@ class ApiError(Exception):
         *,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(code, message, details)
         self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or {}
         self.headers = headers
+
+
+STATUS_OF_REFUSAL: dict[type[refusals.Refusal], int] = {
+    refusals.Malformed: 400,
+    refusals.NotAuthenticated: 401,
+    refusals.NotPermitted: 403,
+    refusals.NotFound: 404,
+    refusals.Conflict: 409,
+    refusals.UnsupportedMedia: 415,
+    refusals.Invalid: 422,
+}
+
+
+def status_of(refusal: refusals.Refusal) -> int:
+    """The HTTP status that answers `refusal`."""
+    if isinstance(refusal, ApiError):
+        return refusal.status
+    for kind in type(refusal).__mro__:
+        if kind in STATUS_OF_REFUSAL:
+            return STATUS_OF_REFUSAL[kind]
+    return 400
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -51,12 +73,12 @@ _HTTP_CODES = {
 }
 
 
-async def _api_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+async def _refusal(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, refusals.Refusal)
     return JSONResponse(
         error_body(exc.code, exc.message, exc.details),
-        status_code=exc.status,
-        headers=exc.headers,
+        status_code=status_of(exc),
+        headers=exc.headers if isinstance(exc, ApiError) else None,
     )
 
 
@@ -100,6 +122,6 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error of `app` answer in the shared envelope."""
     app.add_exception_handler(ConnectionFailure, _database_unavailable)
-    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(refusals.Refusal, _refusal)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     # Whether the worker runs ticket workflows in Temporal's sandbox (the tests always do;
     # it cost 40% of the worker's CPU per ticket, see services/workflows/worker.py).
     workflow_sandbox: bool = False
+    # The worker's share of the work (services/workflows/worker.py): workflow tasks and
+    # activities it runs at once, ticket workflows it keeps cached (a cached ticket's next
+    # task needs no replay of its history; about 250 KiB each unsandboxed), and how long,
+    # once asked to stop, it lets running activities finish before it cancels them. Keep
+    # the shutdown below the pod's termination grace period (deploy/helm sets both).
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    worker_graceful_shutdown_seconds: float = Field(default=20.0, ge=0)
 
     # Per caller (user or API key): at most `burst` requests in each window of
     # burst / rate seconds, counted by every intake process together (shared.ratelimit).

@@ -13,19 +13,16 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from services.intake.orders import MongoOrders
+from services.intake.tickets.filing import FilingDesk, file_ticket
 from services.intake.tickets.models import TicketCreate
-from services.intake.tickets.service import (
-    insert_ticket,
-    new_ticket_document,
-    next_ticket_number,
-    ticket_start,
-)
+from services.intake.tickets.service import ticket_start
 from services.workflows.activities import ensure_indexes
 from services.workflows.worker import build_worker
 from shared import collections
+from shared.auth import Principal
 from shared.enums import Role
 from shared.mongo import Database, Document
-from shared.sla import DEFAULT_SLA_POLICY
 from shared.ticket_updates import ActingUser
 from shared.tickets import STATE_QUERY, TICKET_WORKFLOW, TicketState, ticket_workflow_id
 from tests.notify_support import accepting_notifications
@@ -85,38 +82,51 @@ class Desk:
         self,
         *,
         customer: ActingUser = CUSTOMER,
+        filed_by: ActingUser | None = None,
         max_events_per_run: int | None = None,
         **fields: Any,
     ) -> WorkflowHandle[Any, TicketState]:
-        """File a ticket as intake does (store, then start its workflow)."""
-        body = TicketCreate.model_validate(
-            {
-                "type": "technical",
-                "category": "connection",
-                "title": f"Cannot connect {uuid.uuid4().hex[:6]}",
-                "description": "Connection refused since this morning.",
-                **fields,
-            }
-        )
+        """File a ticket through intake's filing use case, on the time-skipping server's
+        clock: by the customer, or by `filed_by` (staff, who may set urgent) for them."""
+        body = {
+            "type": "technical",
+            "category": "connection",
+            "title": f"Cannot connect {uuid.uuid4().hex[:6]}",
+            "description": "Connection refused since this morning.",
+            **fields,
+        }
+        by = customer
+        if filed_by is not None:
+            by = filed_by
+            body["customer"] = {"email": f"{customer.id}@example.com", "name": customer.name}
         now = await self.env.get_current_time()
-        document = new_ticket_document(
-            ticket_id=uuid.uuid4().hex[:24],
-            number=await next_ticket_number(db=self.db),
-            data=body,
-            submitter={"id": customer.id, "name": customer.name, "email": None},
-            policy=DEFAULT_SLA_POLICY,
-            now=now.replace(microsecond=now.microsecond // 1000 * 1000),
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as MongoDB keeps it
+
+        async def start(temporal: Client, task_queue: str, document: Document) -> None:
+            start = ticket_start(document=document).model_copy(
+                update={"max_events_per_run": max_events_per_run}
+            )
+            await temporal.start_workflow(
+                TICKET_WORKFLOW,
+                start,
+                id=ticket_workflow_id(document["_id"]),
+                task_queue=task_queue,
+            )
+
+        filed = await file_ticket(
+            FilingDesk(
+                db=self.db,
+                temporal=self.client,
+                task_queue=self.task_queue,
+                orders=MongoOrders(self.db),
+                clock=lambda: now,
+                starter=start,
+            ),
+            principal=Principal(id=by.id, role=by.role, name=by.name),
+            body=TicketCreate.model_validate(body),
         )
-        await insert_ticket(db=self.db, document=document)
-        start = ticket_start(document=document).model_copy(
-            update={"max_events_per_run": max_events_per_run}
-        )
-        handle = await self.client.start_workflow(
-            TICKET_WORKFLOW,
-            start,
-            id=ticket_workflow_id(document["_id"]),
-            task_queue=self.task_queue,
-            result_type=TicketState,
+        handle = self.client.get_workflow_handle(
+            ticket_workflow_id(filed.document["_id"]), result_type=TicketState
         )
         self.started.append(handle)
         return handle

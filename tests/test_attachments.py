@@ -18,7 +18,7 @@ from services.intake.main import LINGER_MAX_BYTES
 from shared import collections
 from shared.auth import Principal
 from shared.enums import Role
-from shared.errors import ApiError
+from shared.refusals import Invalid
 from tests.conftest import Servers
 from tests.intake_support import NEW_TICKET, Api, api_with
 
@@ -340,14 +340,14 @@ async def test_link_attachments_refuses_bad_ids_and_changes_nothing(api: Api) ->
         db=api.db, attachment_ids=[elsewhere], principal=alice, ticket_id="other-ticket"
     )
     unknown = str(ObjectId())
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Invalid) as refused:
         await link_attachments(
             db=api.db,
             attachment_ids=[mine, bobs, unknown, "not-an-id", elsewhere, ""],
             principal=alice,
             ticket_id="t-1",
         )
-    assert (refused.value.status, refused.value.code) == (422, "unknown_attachment")
+    assert refused.value.code == "unknown_attachment"
     assert refused.value.details == {"attachment_ids": [bobs, unknown, "not-an-id", elsewhere, ""]}
     stored = await api.db[f"{collections.ATTACHMENTS_BUCKET}.files"].find_one(
         {"_id": ObjectId(mine)}
@@ -355,7 +355,7 @@ async def test_link_attachments_refuses_bad_ids_and_changes_nothing(api: Api) ->
     assert stored is not None
     assert stored["metadata"]["ticket_id"] is None  # all or nothing
     # Staff cannot link a customer's upload either: only its uploader can.
-    with pytest.raises(ApiError):
+    with pytest.raises(Invalid):
         await link_attachments(
             db=api.db,
             attachment_ids=[mine],

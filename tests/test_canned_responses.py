@@ -7,7 +7,7 @@ import pytest
 
 from services.intake.canned.service import render_canned_response
 from shared import collections
-from shared.errors import ApiError
+from shared.refusals import NotFound
 from tests.intake_support import Api
 
 GREETING: dict[str, Any] = {
@@ -230,9 +230,9 @@ async def test_rendering_fills_placeholders_in_the_language_asked_or_the_other(a
     )
     assert sneaky == "Hi {{agent_name}} {0} %s (Li)"
 
-    with pytest.raises(ApiError) as missing:
+    with pytest.raises(NotFound) as missing:
         await render_canned_response(db=api.db, canned_response_id="nope", language="en", **values)
-    assert (missing.value.status, missing.value.code) == (404, "canned_response_not_found")
+    assert missing.value.code == "canned_response_not_found"
 
 
 async def test_preview_renders_for_the_caller(api: Api) -> None:

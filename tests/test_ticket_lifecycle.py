@@ -408,7 +408,7 @@ async def test_a_long_conversation_continues_as_new_and_keeps_working(desk: Desk
 
 async def test_manual_escalation_and_collaborating_groups(desk: Desk) -> None:
     await seed_agents(desk.db)
-    handle = await desk.file(priority="urgent")
+    handle = await desk.file(priority="urgent", filed_by=staff("ag-tech-1"))
     state = await desk.settle(handle, 2)
     agent = staff(state.assignee.id)  # type: ignore[union-attr]
     await handle.execute_update(

@@ -74,7 +74,7 @@ async def test_warning_at_80_percent_then_breach_and_escalation(desk: Desk) -> N
 
 
 async def test_an_urgent_breach_goes_straight_to_management(desk: Desk) -> None:
-    handle = await desk.file(priority="urgent")  # response 15 min
+    handle = await desk.file(priority="urgent", filed_by=staff("ag-tech-1"))  # response 15 min
     await desk.settle(handle, 2)
     await desk.skip(timedelta(minutes=16))
     state = await desk.settle(handle, 6)

@@ -16,8 +16,8 @@ from services.intake.admin.agents.models import AgentCreate
 from services.intake.admin.agents.service import create_agent
 from services.intake.users.service import ensure_indexes
 from shared.clock import utcnow
-from shared.errors import ApiError
 from shared.mongo import create_mongo_client, get_database
+from shared.refusals import Refusal
 from shared.settings import Settings
 
 
@@ -50,7 +50,7 @@ def main() -> None:
         admin_id = asyncio.run(create(args.email, args.name, password))
     except ValidationError as exc:
         sys.exit(f"Not created: {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}")
-    except ApiError as exc:
+    except Refusal as exc:
         sys.exit(f"Not created: {exc.message}")
     print(f"Admin {args.email} created (id {admin_id}).")
 

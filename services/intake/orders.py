@@ -6,8 +6,8 @@ from typing import Any, Protocol
 from pymongo import ASCENDING
 
 from shared import collections
-from shared.errors import ApiError
 from shared.mongo import Database, ensure_index
+from shared.refusals import Invalid
 
 
 class OrderLookup(Protocol):
@@ -25,8 +25,7 @@ async def check_order_of(orders: OrderLookup, *, order_id: str, customer_id: str
     order is answered as unknown, so its existence is not told)."""
     order = await orders.find_order(order_id)
     if order is None or order.get("customer_id") != customer_id:
-        raise ApiError(
-            422,
+        raise Invalid(
             "unknown_order",
             "No order with this id among the customer's orders.",
             {"order_id": order_id},

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         BulkChunk,
         BulkPhase,
         BulkProgress,
+        BulkRejectionCode,
         BulkTally,
         UndoRequest,
     )
@@ -125,11 +126,14 @@ class BulkActionWorkflow:
         if progress is None or progress.phase is not BulkPhase.APPLIED:
             raise ApplicationError(
                 "Only a finished reversible bulk action, within its undo window, can be undone.",
-                type="undo_unavailable",
+                type=BulkRejectionCode.UNDO_UNAVAILABLE,
             )
         if self._undo_by is not None:
-            raise ApplicationError("The undo is under way already.", type="undo_unavailable")
+            raise ApplicationError(
+                "The undo is under way already.", type=BulkRejectionCode.UNDO_UNAVAILABLE
+            )
         if request.actor.role not in ASSIGNING_ROLES and request.actor.id != self._ran_by:
             raise ApplicationError(
-                "Only who ran the action, a manager or an admin undoes it.", type="not_permitted"
+                "Only who ran the action, a manager or an admin undoes it.",
+                type=BulkRejectionCode.NOT_PERMITTED,
             )

@@ -4,6 +4,8 @@ import asyncio
 import logging
 import signal
 import sys
+from dataclasses import dataclass
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -30,6 +32,25 @@ from shared.waiting import StoppedWaitingError, until_it_answers
 log = logging.getLogger("helpdesk.worker")
 
 
+@dataclass(frozen=True)
+class WorkerTuning:
+    """How much work one worker process takes on (the SDK's defaults but the shutdown)."""
+
+    max_concurrent_workflow_tasks: int = 100
+    max_concurrent_activities: int = 100
+    max_cached_workflows: int = 1000
+    graceful_shutdown_seconds: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "WorkerTuning":
+        return cls(
+            max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            max_concurrent_activities=settings.worker_max_concurrent_activities,
+            max_cached_workflows=settings.worker_max_cached_workflows,
+            graceful_shutdown_seconds=settings.worker_graceful_shutdown_seconds,
+        )
+
+
 def build_worker(
     client: Client,
     db: Database,
@@ -39,6 +60,7 @@ def build_worker(
     config_cache_seconds: float = 0.0,
     sandboxed: bool = True,
     bulk_concurrent_updates: int = CONCURRENT_UPDATES,
+    tuning: WorkerTuning = WorkerTuning(),
 ) -> Worker:
     """The worker that runs ticket workflows and their activities on `task_queue`; without
     `knowledge`, new tickets get no automatic answers. The desk settings are read again
@@ -58,6 +80,10 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
+        max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
+        max_concurrent_activities=tuning.max_concurrent_activities,
+        max_cached_workflows=tuning.max_cached_workflows,
+        graceful_shutdown_timeout=timedelta(seconds=tuning.graceful_shutdown_seconds),
         workflows=[
             TicketWorkflow,
             StatsRefreshWorkflow,
@@ -118,11 +144,15 @@ async def main() -> None:
         config_cache_seconds=settings.desk_config_cache_seconds,
         sandboxed=settings.workflow_sandbox,
         bulk_concurrent_updates=settings.bulk_concurrent_updates,
+        tuning=WorkerTuning.from_settings(settings),
     )
 
     async with worker, tally_written(tally, "worker"):
         log.info(
-            "polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address
+            "polling task queue %r on %s (%s)",
+            settings.temporal_task_queue,
+            settings.temporal_address,
+            WorkerTuning.from_settings(settings),
         )
         await stop.wait()
         log.info("shutting down")

@@ -8,8 +8,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.errors import ApiError
 from shared.mongo import Collection, Document
+from shared.refusals import Malformed
 from shared.schemas import PatchBody as PatchBody  # re-exported for the admin models
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ def decode_cursor(cursor: str) -> str:
         if kind != "id" or not isinstance(last_id, str):
             raise ValueError(kind)
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
+        raise Malformed("invalid_cursor", "The cursor is not one this API gave out.") from exc
     return last_id
 
 

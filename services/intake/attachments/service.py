@@ -16,8 +16,8 @@ from shared import collections
 from shared.attachments import chunks as _chunks
 from shared.attachments import files as _files
 from shared.auth import Principal
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Conflict, Invalid, NotFound, Refusal, UnsupportedMedia
 
 
 def _bucket(db: Database) -> AsyncGridFSBucket:
@@ -29,8 +29,8 @@ def _object_id(attachment_id: str) -> ObjectId | None:
     return ObjectId(attachment_id) if ObjectId.is_valid(attachment_id) else None
 
 
-def not_found(attachment_id: str) -> ApiError:
-    return ApiError(404, "attachment_not_found", f"No attachment with id '{attachment_id}'.")
+def not_found(attachment_id: str) -> Refusal:
+    return NotFound("attachment_not_found", f"No attachment with id '{attachment_id}'.")
 
 
 async def ensure_indexes(*, db: Database) -> None:
@@ -48,11 +48,10 @@ async def ensure_indexes(*, db: Database) -> None:
 def check_content(*, content: bytes) -> str:
     """The sniffed media type of an upload; 422 `empty_attachment`, 415 if not accepted."""
     if not content:
-        raise ApiError(422, "empty_attachment", "The file is empty.")
+        raise Invalid("empty_attachment", "The file is empty.")
     media_type = sniff_content_type(content)
     if media_type is None:
-        raise ApiError(
-            415,
+        raise UnsupportedMedia(
             "unsupported_attachment_type",
             "Attach images (PNG, JPEG, GIF, WebP), PDF, zip or office documents, "
             "or plain UTF-8 text.",
@@ -73,8 +72,7 @@ async def check_unlinked_quota(
     )
     sizes = [int(document["length"]) async for document in unlinked]
     if len(sizes) + 1 > max_files or sum(sizes) + size > max_bytes:
-        raise ApiError(
-            409,
+        raise Conflict(
             "upload_quota_exceeded",
             "Too many uploads not attached to a ticket or message yet: attach them, or "
             "wait until they are removed a day after their upload.",
@@ -187,8 +185,7 @@ async def check_attachments(
     ok = {document["_id"] async for document in found}
     bad = [raw for raw, file_id in wanted.items() if file_id not in ok]
     if bad:
-        raise ApiError(
-            422,
+        raise Invalid(
             "unknown_attachment",
             "Some attachments do not exist, belong to someone else or are on another ticket.",
             {"attachment_ids": bad},

@@ -19,8 +19,8 @@ from shared import collections
 from shared.auth import Principal
 from shared.clock import as_utc
 from shared.enums import ApiKeyScope, Role
-from shared.errors import ApiError
 from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
+from shared.refusals import Conflict, Invalid, NotAuthenticated
 
 API_KEY_PREFIX = "hdk"
 
@@ -120,7 +120,7 @@ class ApiKeys:
         otherwise."""
         prefix, _, rest = key.partition("_")
         key_id, _, secret = rest.partition("_")
-        invalid = ApiError(401, "invalid_api_key", "The API key is not valid or was revoked.")
+        invalid = NotAuthenticated("invalid_api_key", "The API key is not valid or was revoked.")
         if prefix != API_KEY_PREFIX or not key_id or not secret or len(key) > 200:
             raise invalid
         document = await self._document(db, key_id)
@@ -130,7 +130,7 @@ class ApiKeys:
             raise invalid
         expires_at = document.get("expires_at")
         if expires_at is not None and as_utc(expires_at) <= now:
-            raise ApiError(401, "api_key_expired", "The API key has expired; ask for a new one.")
+            raise NotAuthenticated("api_key_expired", "The API key has expired; ask for a new one.")
         await self._touch(db, key_id, now)
         return Principal(
             id=f"api_key:{key_id}",
@@ -180,8 +180,8 @@ async def find_or_create_customer(*, db: Database, ref: CustomerRef, now: dateti
         user = await users.find_one(query)
         if user is not None:
             if user.get("role") != Role.CUSTOMER:
-                raise ApiError(
-                    422, "not_a_customer", "Tickets are filed for customers, not staff accounts."
+                raise Invalid(
+                    "not_a_customer", "Tickets are filed for customers, not staff accounts."
                 )
             return user
         document: Document = {
@@ -199,8 +199,7 @@ async def find_or_create_customer(*, db: Database, ref: CustomerRef, now: dateti
         with contextlib.suppress(DuplicateKeyError):  # created concurrently: read it again
             await users.insert_one(document)
             return document
-    raise ApiError(
-        409,
+    raise Conflict(
         "customer_conflict",
         "That e-mail belongs to a customer with another external id.",
     )
@@ -227,5 +226,5 @@ class StaffAccounts:
                 self._entries.clear()
             cached = self._entries[principal.id] = (now + self._ttl, fresh)
         if cached[1] is None:
-            raise ApiError(401, "account_disabled", "This account is disabled; log in again.")
+            raise NotAuthenticated("account_disabled", "This account is disabled; log in again.")
         return cached[1]

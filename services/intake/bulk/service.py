@@ -17,8 +17,8 @@ from shared import collections
 from shared.auth import Principal
 from shared.bulk import MAX_BULK_TICKETS, REVERSIBLE, BulkKind, BulkPhase, BulkTally
 from shared.enums import TicketStatus
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Conflict, Invalid, NotFound, NotPermitted, Refusal
 from shared.ticket_updates import ASSIGNING_ROLES, STAFF_ROLES
 
 READ_PAGE = 100
@@ -42,9 +42,8 @@ def _conditions(principal: Principal, filters: ViewFilters) -> listing.Condition
     return conditions
 
 
-def too_many() -> ApiError:
-    return ApiError(
-        422,
+def too_many() -> Refusal:
+    return Invalid(
         "bulk_too_large",
         f"A bulk action takes at most {MAX_BULK_TICKETS} tickets; narrow the view.",
         {"max": MAX_BULK_TICKETS},
@@ -83,8 +82,7 @@ async def check_selection(
     }
     unknown = [ticket_id for ticket_id in unique if ticket_id not in visible]
     if unknown:
-        raise ApiError(
-            422,
+        raise Invalid(
             "unknown_ticket",
             f"{len(unknown)} of the selected tickets do not exist or are not yours to see.",
             {"ticket_ids": unknown[:20]},
@@ -97,27 +95,27 @@ async def check_change(*, db: Database, principal: Principal, body: BulkActionCr
     params, kind = body.params, body.kind
     if kind is BulkKind.ASSIGN:
         if principal.role not in ASSIGNING_ROLES:
-            raise ApiError(403, "not_permitted", f"A {principal.role} may not assign tickets.")
+            raise NotPermitted("not_permitted", f"A {principal.role} may not assign tickets.")
         agent = None
         if params.agent_id:
             agent = await db[collections.USERS].find_one(
                 {"_id": params.agent_id, "role": {"$in": [r.value for r in STAFF_ROLES]}}
             )
         if agent is None or agent.get("active") is False:
-            raise ApiError(422, "unknown_agent", f"No active agent with id '{params.agent_id}'.")
+            raise Invalid("unknown_agent", f"No active agent with id '{params.agent_id}'.")
         params.agent_name = agent["name"]
     elif kind is BulkKind.SET_PRIORITY and params.priority is None:
-        raise ApiError(422, "validation_error", "Give the priority to set.")
+        raise Invalid("validation_error", "Give the priority to set.")
     elif kind is BulkKind.ADD_COLLABORATOR and params.group is None:
-        raise ApiError(422, "validation_error", "Give the collaborator group.")
+        raise Invalid("validation_error", "Give the collaborator group.")
     elif kind is BulkKind.MERGE:
         into = None
         if params.into_ticket_id:
             into = await db[collections.TICKETS].find_one({"_id": params.into_ticket_id})
         if into is None or not access.can_see(principal, into):
-            raise ApiError(422, "unknown_ticket", "The ticket to merge into does not exist.")
+            raise Invalid("unknown_ticket", "The ticket to merge into does not exist.")
         if into["status"] == TicketStatus.CLOSED:
-            raise ApiError(409, "ticket_closed", f"Ticket #{into['number']} is closed.")
+            raise Conflict("ticket_closed", f"Ticket #{into['number']} is closed.")
 
 
 def new_action_document(
@@ -146,7 +144,7 @@ def may_see(principal: Principal, action: Document) -> bool:
 async def find_action(*, db: Database, principal: Principal, action_id: str) -> Document:
     action = await db[collections.BULK_ACTIONS].find_one({"_id": action_id})
     if action is None or not may_see(principal, action):
-        raise ApiError(404, "not_found", f"No bulk action '{action_id}'.")
+        raise NotFound("not_found", f"No bulk action '{action_id}'.")
     return action
 
 

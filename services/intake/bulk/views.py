@@ -25,6 +25,7 @@ from shared.bulk import (
     BulkActionStart,
     BulkPhase,
     BulkProgress,
+    BulkRejectionCode,
     BulkSpec,
     UndoRequest,
     bulk_workflow_id,
@@ -145,11 +146,15 @@ async def undo_bulk_action(
         return progress
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type == "not_permitted":
-            raise ApiError(403, "not_permitted", cause.message) from exc
-        raise ApiError(409, "undo_unavailable", "This action can no longer be undone.") from exc
+        if isinstance(cause, ApplicationError) and cause.type == BulkRejectionCode.NOT_PERMITTED:
+            raise ApiError(403, BulkRejectionCode.NOT_PERMITTED, cause.message) from exc
+        raise ApiError(
+            409, BulkRejectionCode.UNDO_UNAVAILABLE, "This action can no longer be undone."
+        ) from exc
     except RPCError as exc:
-        raise ApiError(409, "undo_unavailable", "This action can no longer be undone.") from exc
+        raise ApiError(
+            409, BulkRejectionCode.UNDO_UNAVAILABLE, "This action can no longer be undone."
+        ) from exc
 
 
 @router.get("/{action_id}/stream", response_class=EventSourceResponse)

@@ -16,8 +16,8 @@ from services.intake.admin.common import find_page
 from services.intake.canned.models import CannedResponseCreate
 from shared import collections
 from shared.enums import Language
-from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
+from shared.refusals import Invalid, NotFound, Refusal
 
 PLACEHOLDERS = ("customer_name", "ticket_number", "agent_name")
 # No nested quantifiers over the same characters: matching stays linear on hostile bodies.
@@ -44,8 +44,7 @@ def check_placeholders(*, bodies: Mapping[Language, str]) -> None:
         }
     )
     if unknown:
-        raise ApiError(
-            422,
+        raise Invalid(
             "unknown_placeholder",
             f"Unknown placeholder(s): {', '.join(unknown)}.",
             {"unknown": unknown, "allowed": list(PLACEHOLDERS)},
@@ -63,12 +62,12 @@ def pick_body(canned: Document, language: str) -> tuple[str, str]:
     for candidate in (language, *LANGUAGES):
         if bodies.get(candidate):
             return candidate, bodies[candidate]
-    raise ApiError(422, "canned_response_empty", "This canned response has no body.")
+    raise Invalid("canned_response_empty", "This canned response has no body.")
 
 
-def not_found(canned_response_id: str) -> ApiError:
-    return ApiError(
-        404, "canned_response_not_found", f"No canned response with id '{canned_response_id}'."
+def not_found(canned_response_id: str) -> Refusal:
+    return NotFound(
+        "canned_response_not_found", f"No canned response with id '{canned_response_id}'."
     )
 
 

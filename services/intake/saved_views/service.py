@@ -14,8 +14,8 @@ from services.intake.saved_views.models import (
 from shared import collections
 from shared.auth import Principal
 from shared.enums import Role
-from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
+from shared.refusals import Invalid, NotFound, NotPermitted
 
 # More than any desk shares; the list is read whole, so it is bounded.
 MAX_LISTED = 1000
@@ -41,8 +41,7 @@ async def insert_view(*, db: Database, document: Document) -> None:
     """422 `too_many_views` past the per-user limit."""
     owned = await db[collections.SAVED_VIEWS].count_documents({"owner.id": document["owner"]["id"]})
     if owned >= MAX_VIEWS_PER_USER:
-        raise ApiError(
-            422,
+        raise Invalid(
             "too_many_views",
             f"A user keeps at most {MAX_VIEWS_PER_USER} views; delete one first.",
             {"limit": MAX_VIEWS_PER_USER},
@@ -68,14 +67,14 @@ async def get_view(*, db: Database, user: Principal, view_id: str) -> Document:
     """A view the user may see (404 `view_not_found` otherwise)."""
     view = await db[collections.SAVED_VIEWS].find_one({"_id": view_id})
     if view is None or (view["owner"]["id"] != user.id and not view["shared"]):
-        raise ApiError(404, "view_not_found", "No such view.")
+        raise NotFound("view_not_found", "No such view.")
     return view
 
 
 def check_may_change(view: Document, user: Principal) -> None:
     """Its owner changes a view; an admin may also change or remove a shared one."""
     if view["owner"]["id"] != user.id and user.role is not Role.ADMIN:
-        raise ApiError(403, "not_view_owner", "Only the view's owner may change it.")
+        raise NotPermitted("not_view_owner", "Only the view's owner may change it.")
 
 
 async def update_view(
@@ -85,7 +84,7 @@ async def update_view(
         db[collections.SAVED_VIEWS], {"_id": view_id}, {"$set": {**changes, "updated_at": now}}
     )
     if updated is None:
-        raise ApiError(404, "view_not_found", "No such view.")
+        raise NotFound("view_not_found", "No such view.")
     return updated
 
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from shared.auth import Principal
 from shared.enums import TicketStatus
-from shared.errors import ApiError
 from shared.mongo import Document
+from shared.refusals import Conflict, NotFound, Refusal
 
 
 def ticket_scope(principal: Principal) -> dict[str, Any]:
@@ -44,8 +44,8 @@ def can_see(principal: Principal, ticket: Document) -> bool:
     )
 
 
-def not_found(ticket_id: str) -> ApiError:
-    return ApiError(404, "ticket_not_found", f"No ticket with id '{ticket_id}'.")
+def not_found(ticket_id: str) -> Refusal:
+    return NotFound("ticket_not_found", f"No ticket with id '{ticket_id}'.")
 
 
 def visible(principal: Principal, ticket: Document | None, ticket_id: str) -> Document:
@@ -58,4 +58,4 @@ def visible(principal: Principal, ticket: Document | None, ticket_id: str) -> Do
 def ensure_open(ticket: Document) -> None:
     """409 `ticket_closed` for a closed ticket: read-only forever (K2)."""
     if ticket["status"] == TicketStatus.CLOSED:
-        raise ApiError(409, "ticket_closed", f"Ticket #{ticket['number']} is closed and read-only.")
+        raise Conflict("ticket_closed", f"Ticket #{ticket['number']} is closed and read-only.")

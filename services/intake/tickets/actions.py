@@ -18,6 +18,7 @@ from services.intake.tickets.models import (
     AssignFields,
     ClaimFields,
     RequestInfoFields,
+    TicketId,
     TicketRead,
 )
 from services.intake.tickets.workflow_calls import run_update
@@ -297,7 +298,7 @@ def _route(name: str, action: Action) -> None:
     optional = not any(field.is_required() for field in body_type.model_fields.values())
 
     async def endpoint(
-        ticket_id: service.TicketId,
+        ticket_id: TicketId,
         principal: CurrentUser,
         request: Request,
         db: DbDep,

@@ -10,7 +10,7 @@ from services.intake.canned.service import render_canned_response
 from services.intake.deps import CurrentUser, DbDep, SettingsDep, TemporalDep
 from services.intake.tickets import access, messages, reads, service
 from services.intake.tickets.actions import acting_user
-from services.intake.tickets.models import MessageCreate, MessageRead, TicketRead
+from services.intake.tickets.models import MessageCreate, MessageRead, TicketId, TicketRead
 from services.intake.tickets.workflow_calls import run_update
 from shared import audit
 from shared.clock import utcnow
@@ -30,7 +30,7 @@ class MessagePosted(BaseModel):
     "/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, response_model=MessagePosted
 )
 async def post_message(
-    ticket_id: service.TicketId,
+    ticket_id: TicketId,
     body: MessageCreate,
     principal: CurrentUser,
     request: Request,

@@ -6,7 +6,9 @@ workflow later (services/intake/tickets/lifecycle.py)."""
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from temporalio.client import Client
@@ -20,22 +22,35 @@ from services.intake.tickets.models import TicketCreate
 from shared.auth import Principal
 from shared.clock import utcnow
 from shared.enums import Priority
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Invalid, NotPermitted, Refusal
 from shared.sla import DEFAULT_SLA_POLICY
 
 log = logging.getLogger("helpdesk.intake.tickets")
 
 
+# Starts a stored ticket's workflow: lifecycle.start_ticket_workflow, or a test's own.
+WorkflowStarter = Callable[[Client, str, Document], Awaitable[None]]
+
+
+async def _start_on(temporal: Client, task_queue: str, document: Document) -> None:
+    await lifecycle.start_ticket_workflow(
+        temporal=temporal, task_queue=task_queue, document=document
+    )
+
+
 @dataclass(frozen=True)
 class FilingDesk:
-    """What filing needs of the desk."""
+    """What filing needs of the desk. The clock and the starter are the wall clock and
+    Temporal's start; the tests on the time-skipping server give theirs."""
 
     db: Database
     temporal: Client
     task_queue: str
     orders: OrderLookup
     started_marks: lifecycle.StartedMarks | None = None
+    clock: Callable[[], datetime] = utcnow
+    starter: WorkflowStarter = _start_on
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,7 @@ async def file_ticket(
     idempotency_key: str | None = None,
     portal_session: str | None = None,
 ) -> FiledTicket:
-    """File `body` as `principal`; the stored document. Bad input is an ApiError with its
+    """File `body` as `principal`; the stored document. Bad input is a Refusal with its
     code, and nothing is stored then."""
     db = desk.db
     service.check_category(data=body)
@@ -65,7 +80,7 @@ async def file_ticket(
         existing = await service.find_by_idempotency_key(db=db, key=idempotency["key"])
         if existing is not None:
             return _replayed(existing, idempotency["fingerprint"])
-    submitter, source = await _submitter(db=db, principal=principal, body=body)
+    submitter, source = await _submitter(db=db, principal=principal, body=body, now=desk.clock())
     if body.order_id is not None:
         await check_order_of(desk.orders, order_id=body.order_id, customer_id=submitter["id"])
     if portal_session:
@@ -82,7 +97,7 @@ async def file_ticket(
         data=body,
         submitter=submitter,
         policy=DEFAULT_SLA_POLICY,
-        now=utcnow(),
+        now=desk.clock(),
         priority=_priority(principal, body),
         source=source,
         idempotency=idempotency,
@@ -98,7 +113,7 @@ async def file_ticket(
             await link_attachments(
                 db=db, attachment_ids=body.attachment_ids, principal=principal, ticket_id=ticket_id
             )
-        except ApiError as exc:  # linked elsewhere since the check: the ticket stands
+        except Refusal as exc:  # linked elsewhere since the check: the ticket stands
             log.warning("ticket %s stored without attachments: %s", ticket_id, exc.details)
     await _start_workflow(desk, document)
     return FiledTicket(document=document)
@@ -108,9 +123,7 @@ async def _start_workflow(desk: FilingDesk, document: Document) -> None:
     """Start the stored ticket's workflow; if Temporal is unreachable, the sweeper will."""
     try:
         async with asyncio.timeout(lifecycle.START_TIMEOUT.total_seconds()):
-            await lifecycle.start_ticket_workflow(
-                temporal=desk.temporal, task_queue=desk.task_queue, document=document
-            )
+            await desk.starter(desk.temporal, desk.task_queue, document)
         if desk.started_marks is not None:
             desk.started_marks.add(document["_id"])
     except (RPCError, RuntimeError, TimeoutError) as exc:  # RuntimeError: could not connect
@@ -120,26 +133,20 @@ async def _start_workflow(desk: FilingDesk, document: Document) -> None:
 
 
 async def _submitter(
-    *, db: Database, principal: Principal, body: TicketCreate
+    *, db: Database, principal: Principal, body: TicketCreate, now: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Who the ticket is for and through which channel it came."""
     if principal.api_key_id is not None:
         if body.customer is None:
-            raise ApiError(
-                422, "customer_required", "A client system names the customer it files for."
-            )
+            raise Invalid("customer_required", "A client system names the customer it files for.")
         check_customer_domain(principal, body.customer.email)
-        customer = await auth_service.find_or_create_customer(
-            db=db, ref=body.customer, now=utcnow()
-        )
+        customer = await auth_service.find_or_create_customer(db=db, ref=body.customer, now=now)
         source = {"channel": "api", "api_key_id": principal.api_key_id}
     elif principal.is_staff and body.customer is not None:
-        customer = await auth_service.find_or_create_customer(
-            db=db, ref=body.customer, now=utcnow()
-        )
+        customer = await auth_service.find_or_create_customer(db=db, ref=body.customer, now=now)
         source = {"channel": "agent", "filed_by": principal.id}
     elif body.customer is not None:
-        raise ApiError(422, "customer_not_allowed", "Customers file tickets for themselves only.")
+        raise Invalid("customer_not_allowed", "Customers file tickets for themselves only.")
     else:
         return (
             {"id": principal.id, "name": principal.name, "email": principal.email},
@@ -161,8 +168,7 @@ def check_customer_domain(principal: Principal, email: str | None) -> None:
         return
     domain = email.rsplit("@", 1)[1].lower() if email and "@" in email else None
     if domain not in allowed:
-        raise ApiError(
-            403,
+        raise NotPermitted(
             "customer_domain_not_allowed",
             "This API key files only for customers of its e-mail domains.",
             {"customer_domains": list(allowed)},
@@ -183,8 +189,7 @@ def _fingerprint(principal: Principal, body: TicketCreate) -> str:
 
 def _replayed(existing: Document, fingerprint: str) -> "FiledTicket":
     if existing["idempotency"]["fingerprint"] != fingerprint:
-        raise ApiError(
-            422,
+        raise Invalid(
             "idempotency_key_reused",
             "This Idempotency-Key was used with a different request body.",
             {"ticket_id": existing["_id"]},

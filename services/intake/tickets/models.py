@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.intake.attachments.models import AttachmentRead
@@ -24,6 +25,9 @@ Description = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
 ]
 ShortId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+# A ticket's id in a route's path.
+TicketId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class TicketCreate(BaseModel):

@@ -13,6 +13,7 @@ from pymongo import ASCENDING
 
 from services.intake.deps import DbDep, StaffUser
 from services.intake.tickets import access, service
+from services.intake.tickets.models import TicketId
 from shared import collections
 from shared.clock import utcnow
 from shared.mongo import Database
@@ -88,9 +89,7 @@ async def who_is_where(
 
 
 @router.put("/{ticket_id}/presence", response_model=Viewers)
-async def here(
-    ticket_id: service.TicketId, body: PresenceUpdate, staff: StaffUser, db: DbDep
-) -> Viewers:
+async def here(ticket_id: TicketId, body: PresenceUpdate, staff: StaffUser, db: DbDep) -> Viewers:
     """I have this ticket open (typing or not); answers who else has."""
     access.visible(staff, await service.find_ticket(db=db, ticket_id=ticket_id), ticket_id)
     await db[collections.TICKET_PRESENCE].update_one(
@@ -111,7 +110,7 @@ async def here(
 
 
 @router.delete("/{ticket_id}/presence", status_code=status.HTTP_204_NO_CONTENT)
-async def gone(ticket_id: service.TicketId, staff: StaffUser, db: DbDep) -> Response:
+async def gone(ticket_id: TicketId, staff: StaffUser, db: DbDep) -> Response:
     """I closed this ticket's page."""
     await db[collections.TICKET_PRESENCE].delete_one({"_id": f"{ticket_id}:{staff.id}"})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.enums import Category, Priority, SlaState, TicketStatus, TicketType
-from shared.errors import ApiError
+from shared.refusals import Malformed
 
 
 class TicketSort(StrEnum):
@@ -128,5 +128,5 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
         if not isinstance(ticket_id, str):
             raise ValueError(ticket_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
+        raise Malformed("invalid_cursor", "The cursor is not one this API gave out.") from exc
     return value, ticket_id

@@ -2,10 +2,9 @@
 
 import contextlib
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from bson import ObjectId
-from fastapi import Path
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -13,13 +12,11 @@ from services.intake.tickets import listing
 from services.intake.tickets.models import TicketCreate
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, Priority
-from shared.errors import ApiError
 from shared.mongo import ACKNOWLEDGED, Database, Document, ensure_index
+from shared.refusals import Invalid
 from shared.sla import SlaPolicy
 from shared.ticket import document as ticket_document
 from shared.tickets import TICKET_NUMBER_COUNTER, Actor, TicketStart
-
-TicketId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 async def ensure_indexes(*, db: Database) -> None:
@@ -68,8 +65,7 @@ def check_category(*, data: TicketCreate) -> None:
     """Reject a category that does not belong to the ticket's type (SPEC A3)."""
     allowed = CATEGORIES_BY_TYPE[data.type]
     if data.category not in allowed:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_category",
             f"Category '{data.category}' does not belong to type '{data.type}'.",
             {"type": data.type, "category": data.category, "allowed": list(allowed)},

@@ -11,7 +11,13 @@ from services.intake.attachments.service import (
 )
 from services.intake.deps import CurrentUser, DbDep, ResourcesDep, SettingsDep
 from services.intake.tickets import access, filing, listing, messages, queries, reads, service
-from services.intake.tickets.models import TicketCreate, TicketDetail, TicketPage, TicketRead
+from services.intake.tickets.models import (
+    TicketCreate,
+    TicketDetail,
+    TicketId,
+    TicketPage,
+    TicketRead,
+)
 from shared import audit
 from shared.enums import ApiKeyScope, Category, Priority, SlaState, TicketStatus, TicketType
 from shared.mongo import Document
@@ -139,7 +145,7 @@ def _value_at(document: Document, path: str) -> Any:
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
 async def read_ticket(
-    ticket_id: service.TicketId, principal: CurrentUser, db: DbDep, resources: ResourcesDep
+    ticket_id: TicketId, principal: CurrentUser, db: DbDep, resources: ResourcesDep
 ) -> TicketDetail:
     """The A2 detail: fields, conversation, history, SLA, submitter, related order."""
     principal.require_scope(ApiKeyScope.READ_TICKETS)

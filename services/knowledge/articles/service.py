@@ -11,19 +11,18 @@ from services.knowledge.articles.models import ArticleCreate, ArticleStatus, Art
 from services.knowledge.library import LIVE, live_page
 from shared import collections
 from shared.enums import CATEGORIES_BY_TYPE, Category, TicketType
-from shared.errors import ApiError
 from shared.mongo import Database, Document, ensure_index, update_and_read
+from shared.refusals import Invalid, NotFound, Refusal
 
 
-def not_found(article_id: str) -> ApiError:
-    return ApiError(404, "article_not_found", f"No article with id '{article_id}'.")
+def not_found(article_id: str) -> Refusal:
+    return NotFound("article_not_found", f"No article with id '{article_id}'.")
 
 
 def check_category(*, type_: TicketType, category: Category) -> None:
     """422 `invalid_category` unless the category belongs to the type (SPEC A3)."""
     if category not in CATEGORIES_BY_TYPE[type_]:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_category",
             f"Category '{category}' does not belong to type '{type_}'.",
             {"allowed": list(CATEGORIES_BY_TYPE[type_])},

@@ -14,8 +14,8 @@ from services.notify.inbox.hub import InboxHub
 from services.notify.inbox.models import InboxItemRead
 from shared import collections
 from shared.clock import as_utc
-from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
+from shared.refusals import Malformed, NotFound
 
 Phase = Literal["unread", "read"]
 PHASES: tuple[Phase, ...] = ("unread", "read")
@@ -104,7 +104,7 @@ def decode_cursor(cursor: str) -> tuple[Phase, Position]:
             raise ValueError(kind)
         when = as_utc(datetime.fromisoformat(created_at))
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
+        raise Malformed("invalid_cursor", "The cursor is not one this API gave out.") from exc
     return phase, Position(when, item_id)
 
 
@@ -168,7 +168,7 @@ async def mark_read(*, db: Database, user_id: str, item_id: str, now: datetime) 
     if item is None:
         item = await inbox.find_one({"_id": item_id, "user_id": user_id})
     if item is None:
-        raise ApiError(404, "inbox_item_not_found", f"You have no inbox item '{item_id}'.")
+        raise NotFound("inbox_item_not_found", f"You have no inbox item '{item_id}'.")
     return item
 
 

@@ -4,8 +4,8 @@ field; intake owns the rest of it)."""
 from services.notify.preferences.models import CHANNELS, EVENTS
 from shared import collections
 from shared.enums import Role
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Invalid, NotFound
 from shared.ticket.vocabulary import NotifyEvent
 
 FIELD = "notification_preferences"
@@ -37,8 +37,7 @@ def muted_channels(user: Document, event: str) -> frozenset[str]:
 def check_mutable(*, role: str, muted: dict[str, list[str]]) -> None:
     """422 `cannot_mute_sla_breach` if a manager or an admin mutes SLA breaches."""
     if role in SLA_BREACH_UNMUTABLE_ROLES and muted.get(NotifyEvent.SLA_BREACH):
-        raise ApiError(
-            422,
+        raise Invalid(
             "cannot_mute_sla_breach",
             "Managers and admins are always notified of SLA breaches.",
             {"event": NotifyEvent.SLA_BREACH.value},
@@ -49,7 +48,7 @@ async def get_user(*, db: Database, user_id: str) -> Document:
     """The user's role and preferences; 404 `user_not_found` (a client system, say)."""
     user = await db[collections.USERS].find_one({"_id": user_id}, {"role": 1, FIELD: 1})
     if user is None:
-        raise ApiError(404, "user_not_found", "Only people have notification preferences.")
+        raise NotFound("user_not_found", "Only people have notification preferences.")
     return user
 
 
@@ -57,4 +56,4 @@ async def set_mutes(*, db: Database, user_id: str, muted: dict[str, list[str]]) 
     """Replace the user's mutes (keys are known event names: never operators)."""
     result = await db[collections.USERS].update_one({"_id": user_id}, {"$set": {FIELD: muted}})
     if result.matched_count == 0:
-        raise ApiError(404, "user_not_found", "Only people have notification preferences.")
+        raise NotFound("user_not_found", "Only people have notification preferences.")

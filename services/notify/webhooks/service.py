@@ -40,8 +40,8 @@ from services.notify.webhooks.targets import (
     system_resolver,
 )
 from shared import collections
-from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
+from shared.refusals import Invalid, Malformed, NotFound, Refusal
 
 CHANNEL = "webhook"  # `channel` of a webhook's documents in notification_deliveries
 # Past this age of its first attempt a delivery is failed for good: the issue asks for
@@ -115,11 +115,10 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     url = url.strip()
     problem = _url_problem(url)
     if problem is not None:
-        raise ApiError(422, "invalid_url", problem, {"url": url[:200]})
+        raise Invalid("invalid_url", problem, {"url": url[:200]})
     refused = None if allow_private else literal_refusal(urlsplit(url).hostname or "")
     if refused is not None:
-        raise ApiError(
-            422,
+        raise Invalid(
             "webhook_target_not_allowed",
             f"Webhooks are not sent to internal addresses: {refused}.",
             {"url": url[:200]},
@@ -132,19 +131,18 @@ def check_events(events: list[str]) -> list[str]:
     unique = list(dict.fromkeys(events))
     unknown = [event for event in unique if event not in EVENTS and event != ALL_EVENTS]
     if unknown or not unique:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_events",
             "Unknown event name(s).",
             {"unknown": unknown[:20], "allowed": [*EVENTS, ALL_EVENTS]},
         )
     if ALL_EVENTS in unique and len(unique) > 1:
-        raise ApiError(422, "invalid_events", "'*' means every event; send it alone.")
+        raise Invalid("invalid_events", "'*' means every event; send it alone.")
     return unique
 
 
-def not_found(webhook_id: str) -> ApiError:
-    return ApiError(404, "webhook_not_found", f"No webhook subscription '{webhook_id}'.")
+def not_found(webhook_id: str) -> Refusal:
+    return NotFound("webhook_not_found", f"No webhook subscription '{webhook_id}'.")
 
 
 # --- cursors ----------------------------------------------------------------------------
@@ -154,8 +152,8 @@ def _encode_cursor(values: list[str]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _bad_cursor() -> ApiError:
-    return ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.")
+def _bad_cursor() -> Refusal:
+    return Malformed("invalid_cursor", "The cursor is not one this API gave out.")
 
 
 def _decode_cursor(cursor: str, kind: str, size: int) -> list[str]:

@@ -16,20 +16,20 @@ from services.intake.admin.common import find_page
 from services.intake.users.service import hash_password
 from shared import collections
 from shared.enums import Role
-from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
+from shared.refusals import Conflict, NotFound, Refusal
 from shared.ticket_updates import STAFF_ROLES
 
 _STAFF = {"role": {"$in": sorted(role.value for role in STAFF_ROLES)}}
 _HIDDEN = {"password_hash": 0}
 
 
-def not_found(agent_id: str) -> ApiError:
-    return ApiError(404, "agent_not_found", f"No staff account with id '{agent_id}'.")
+def not_found(agent_id: str) -> Refusal:
+    return NotFound("agent_not_found", f"No staff account with id '{agent_id}'.")
 
 
-def _email_taken(email: str) -> ApiError:
-    return ApiError(409, "email_taken", "Another account uses this e-mail.", {"email": email})
+def _email_taken(email: str) -> Refusal:
+    return Conflict("email_taken", "Another account uses this e-mail.", {"email": email})
 
 
 async def list_agents(
@@ -92,7 +92,7 @@ def check_not_locking_out(*, actor_id: str, agent_id: str, changes: dict[str, An
     if actor_id != agent_id:
         return
     if changes.get("active") is False or changes.get("role", Role.ADMIN.value) != Role.ADMIN:
-        raise ApiError(409, "own_account", "Admins cannot deactivate or demote their own account.")
+        raise Conflict("own_account", "Admins cannot deactivate or demote their own account.")
 
 
 def settled_changes(*, agent: Document, changes: dict[str, Any]) -> dict[str, Any]:
@@ -101,8 +101,8 @@ def settled_changes(*, agent: Document, changes: dict[str, Any]) -> dict[str, An
     active = settled.get("active", agent.get("active", True))
     if active is False:
         if settled.get("available") is True:
-            raise ApiError(
-                409, "agent_inactive", "A deactivated account cannot be available; activate it."
+            raise Conflict(
+                "agent_inactive", "A deactivated account cannot be available; activate it."
             )
         settled["available"] = False
     return settled

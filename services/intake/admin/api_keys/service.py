@@ -5,8 +5,8 @@ from datetime import datetime
 
 from services.intake.admin.common import find_page
 from shared import collections
-from shared.errors import ApiError
 from shared.mongo import Database, Document, update_and_read
+from shared.refusals import NotFound
 
 _HIDDEN = {"secret_hash": 0}
 
@@ -37,5 +37,5 @@ async def revoke_api_key(*, db: Database, key_id: str, now: datetime) -> Documen
     if revoked is None:
         revoked = await keys.find_one({"_id": key_id}, _HIDDEN)
     if revoked is None:
-        raise ApiError(404, "api_key_not_found", f"No API key with id '{key_id}'.")
+        raise NotFound("api_key_not_found", f"No API key with id '{key_id}'.")
     return revoked

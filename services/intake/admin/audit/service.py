@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pymongo import DESCENDING
 
 from shared import collections
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Malformed
 
 _ORDER = [("at", DESCENDING), ("_id", DESCENDING)]
 
@@ -56,7 +56,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError(kind)
         return as_utc(datetime.fromisoformat(at)), last_id
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
+        raise Malformed("invalid_cursor", "The cursor is not one this API gave out.") from exc
 
 
 def _query(where: AuditFilter, cursor: str | None) -> Document:

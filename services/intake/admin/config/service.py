@@ -15,8 +15,8 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.admin.config.models import DeskSettingsUpdate, SlaPolicyUpdate
 from shared import collections
 from shared.desk_config import DESK_SETTINGS_ID, SLA_POLICY_ID, DeskSettings
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Conflict, Invalid, Refusal
 from shared.sla import DEFAULT_SLA_POLICY, SlaPolicy, SlaTarget
 
 M = TypeVar("M", bound=BaseModel)
@@ -42,12 +42,12 @@ async def _swap(db: Database, doc_id: str, before: Document | None, after: Docum
     return result.matched_count == 1
 
 
-def _invalid(code: str, exc: ValidationError) -> ApiError:
+def _invalid(code: str, exc: ValidationError) -> Refusal:
     fields = [
         {"location": [str(part) for part in err["loc"]], "message": err["msg"]}
         for err in exc.errors()
     ]
-    return ApiError(422, code, "The resulting configuration is not valid.", {"fields": fields})
+    return Invalid(code, "The resulting configuration is not valid.", {"fields": fields})
 
 
 async def _update(
@@ -59,7 +59,7 @@ async def _update(
         after = merge(before)
         if await _swap(db, doc_id, stored, after.model_dump(mode="json")):
             return before, after
-    raise ApiError(409, "concurrent_update", "The configuration changed meanwhile; try again.")
+    raise Conflict("concurrent_update", "The configuration changed meanwhile; try again.")
 
 
 async def get_sla_policy(*, db: Database) -> SlaPolicy:
@@ -95,15 +95,13 @@ async def get_desk_settings(*, db: Database) -> DeskSettings:
 def _check_timers(settings: DeskSettings) -> None:
     reminders = settings.awaiting_user_reminder_seconds
     if any(later <= earlier for earlier, later in itertools.pairwise(reminders)):
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_settings",
             "awaiting_user_reminder_seconds must be ascending.",
             {"awaiting_user_reminder_seconds": reminders},
         )
     if reminders and reminders[-1] >= settings.awaiting_user_autoclose_seconds:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_settings",
             "Every reminder must come before awaiting_user_autoclose_seconds.",
             {

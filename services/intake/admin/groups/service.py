@@ -11,8 +11,8 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.admin.groups.models import GroupCreate
 from shared import collections
 from shared.enums import LABELS, EscalationLevel, StandardGroup
-from shared.errors import ApiError
 from shared.mongo import Database, Document
+from shared.refusals import Conflict, Invalid, NotFound, Refusal
 from shared.ticket_updates import STAFF_ROLES
 
 STANDARD_LEVELS = {
@@ -48,8 +48,8 @@ def _view(document: Document) -> Document:
     return {**base, **shown, "_id": key, "standard": is_standard(key)}
 
 
-def not_found(key: str) -> ApiError:
-    return ApiError(404, "group_not_found", f"No group '{key}'.")
+def not_found(key: str) -> Refusal:
+    return NotFound("group_not_found", f"No group '{key}'.")
 
 
 async def list_groups(*, db: Database) -> list[Document]:
@@ -76,7 +76,7 @@ async def check_groups_exist(*, db: Database, keys: list[str]) -> None:
     found = {d["_id"] async for d in db[collections.GROUPS].find({"_id": {"$in": custom}})}
     missing = [key for key in custom if key not in found]
     if missing:
-        raise ApiError(422, "unknown_group", "No such group.", {"groups": missing})
+        raise Invalid("unknown_group", "No such group.", {"groups": missing})
 
 
 async def check_manager(*, db: Database, user_id: str) -> None:
@@ -85,15 +85,15 @@ async def check_manager(*, db: Database, user_id: str) -> None:
         {"_id": user_id, "role": {"$in": [role.value for role in STAFF_ROLES]}}
     )
     if user is None or user.get("active") is False:
-        raise ApiError(422, "unknown_manager", f"No active staff member '{user_id}'.")
+        raise Invalid("unknown_manager", f"No active staff member '{user_id}'.")
 
 
 async def create_group(*, db: Database, data: GroupCreate, now: datetime) -> Document:
     """Store a new custom group; 409 `group_exists` if the key is taken."""
     if data.id in RESERVED_KEYS:
-        raise ApiError(422, "reserved_group_key", f"'{data.id}' cannot name a group.")
+        raise Invalid("reserved_group_key", f"'{data.id}' cannot name a group.")
     if is_standard(data.id):
-        raise ApiError(409, "group_exists", f"The group '{data.id}' exists already.")
+        raise Conflict("group_exists", f"The group '{data.id}' exists already.")
     document: Document = {
         "_id": data.id,
         **data.model_dump(mode="json", exclude={"id"}),
@@ -103,7 +103,7 @@ async def create_group(*, db: Database, data: GroupCreate, now: datetime) -> Doc
     try:
         await db[collections.GROUPS].insert_one(document)
     except DuplicateKeyError as exc:
-        raise ApiError(409, "group_exists", f"The group '{data.id}' exists already.") from exc
+        raise Conflict("group_exists", f"The group '{data.id}' exists already.") from exc
     return _view(document)
 
 
@@ -124,8 +124,7 @@ async def update_group(
     level = changes.get("escalation_level")
     if level is not None and level != STANDARD_LEVELS[group]:
         # The ticket workflow escalates level N to the standard group of level N.
-        raise ApiError(
-            422,
+        raise Invalid(
             "standard_group_level",
             "A standard group's escalation level is fixed.",
             {"group": key, "escalation_level": int(STANDARD_LEVELS[group])},
@@ -142,18 +141,17 @@ async def update_group(
             )
             if updated is not None:
                 return _view(updated)
-    raise ApiError(409, "concurrent_update", "The group changed meanwhile; try again.")
+    raise Conflict("concurrent_update", "The group changed meanwhile; try again.")
 
 
 async def delete_group(*, db: Database, key: str) -> Document:
     """Delete a custom group nobody is in; the deleted group."""
     if is_standard(key):
-        raise ApiError(409, "standard_group", f"The standard group '{key}' cannot be deleted.")
+        raise Conflict("standard_group", f"The standard group '{key}' cannot be deleted.")
     document = await get_group(db=db, key=key)
     members = await db[collections.USERS].count_documents({"groups": key})
     if members:
-        raise ApiError(
-            409,
+        raise Conflict(
             "group_in_use",
             f"{members} user(s) are in '{key}'; move them to another group first.",
             {"members": members},
