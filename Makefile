@@ -55,8 +55,9 @@ web: $(WEB_BUILT)
 $(WEB_BUILT): $(WEB_STAMP) $(WEB_SOURCES)
 	npm run --prefix web --silent build
 
+# COPIES=2: two processes of intake, knowledge, notify and the worker behind the router.
 run: setup web
-	$(PY) -m devstack.run
+	$(if $(COPIES),DEVSTACK_COPIES=$(COPIES) )$(PY) -m devstack.run
 
 test: setup lint typecheck web-check pytest
 

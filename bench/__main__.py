@@ -13,6 +13,7 @@ from bench import (
     intake,
     notify,
     open_tickets,
+    scale,
     search,
     sla_lag,
     stats,
@@ -32,6 +33,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, object]]]] = {
     "desk_growth": desk_growth.main,
     "web": web.main,
     "web_admin": web_admin.main,
+    "scale": scale.main,
 }
 
 

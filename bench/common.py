@@ -33,8 +33,7 @@ class Stack:
 
     def cpu_seconds(self, name: str) -> float:
         """CPU time (user and system) one of the stack's processes has used so far."""
-        fields = Path(f"/proc/{self.pids[name]}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds_of(self.pids[name])
 
     def cpu_all(self) -> dict[str, float]:
         return {name: self.cpu_seconds(name) for name in self.pids}
@@ -48,6 +47,12 @@ class Stack:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError(f"no VmRSS for {name}")
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time (user and system) the process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @asynccontextmanager

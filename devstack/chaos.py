@@ -149,11 +149,17 @@ def mail_message_ids(maildir: Path) -> Counter[str]:
 
 
 async def kill_in_turn(
-    supervisor: Supervisor, said: list[tuple[float, str]]
+    supervisor: Supervisor,
+    said: list[tuple[float, str]],
+    *,
+    victims: tuple[str, ...] = VICTIMS,
+    between: float = SECONDS_BETWEEN_KILLS,
 ) -> list[dict[str, Any]]:
+    """SIGKILL each of `victims` in turn, `between` seconds apart; how long each was away
+    until the supervisor said it was serving again."""
     kills: list[dict[str, Any]] = []
-    for name in VICTIMS:
-        await asyncio.sleep(SECONDS_BETWEEN_KILLS)
+    for name in victims:
+        await asyncio.sleep(between)
         process = next(p for p in supervisor.processes if p.spec.name == name)
         killed_at = time.monotonic()
         os.kill(process.pid, signal.SIGKILL)

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from devstack.seed import DEMO_PASSWORD, demo_logins, seed_demo_data
 from devstack.servers import StackError, check_ports_free
-from devstack.stack import DevstackSettings, embedded_servers, services, web_router
+from devstack.stack import (
+    DevstackSettings,
+    embedded_servers,
+    services,
+    settings_environment,
+    web_router,
+)
 from devstack.supervisor import Supervisor
 from shared.mongo import create_mongo_client, get_database
 
@@ -66,7 +72,20 @@ async def run(settings: DevstackSettings) -> int:
     var = settings.devstack_var_dir
     var.mkdir(parents=True, exist_ok=True)
     servers = embedded_servers(settings)
-    apps = [*services(settings), web_router(settings)]
+    settings = settings.with_copies()
+    copies = settings_environment(
+        {
+            "router_intake_urls": settings.router_intake_urls,
+            "router_knowledge_urls": settings.router_knowledge_urls,
+            "router_notify_urls": settings.router_notify_urls,
+        }
+        if settings.devstack_copies > 1
+        else {}
+    )
+    apps = [
+        *services(settings, copies, workers=settings.devstack_copies),
+        web_router(settings, copies),
+    ]
     check_ports_free(servers + apps)
 
     supervisor = Supervisor(var, REPO_ROOT)

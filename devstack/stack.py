@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from pymongo.uri_parser import parse_uri
 from temporalio.api.enums.v1 import TaskQueueType
@@ -37,6 +38,26 @@ class DevstackSettings(Settings):
 
     devstack_var_dir: Path = Path("var")
     devstack_temporal_ui_port: int | None = 8233
+    # How many processes of intake, knowledge, notify and the worker (`make run COPIES=2`):
+    # copy n of a service listens 10 × (n - 1) ports above the first.
+    devstack_copies: int = Field(default=1, ge=1, le=8)
+
+    def with_copies(self) -> "DevstackSettings":
+        """These settings with the router's further URLs of each copy beyond the first."""
+        if self.devstack_copies == 1:
+            return self
+
+        def more(url: str) -> list[str]:
+            host, port = _url_port(url)
+            return [f"http://{host}:{port + 10 * n}" for n in range(1, self.devstack_copies)]
+
+        return self.model_copy(
+            update={
+                "router_intake_urls": more(self.intake_url),
+                "router_knowledge_urls": more(self.knowledge_url),
+                "router_notify_urls": more(self.notify_url),
+            }
+        )
 
 
 def _url_port(url: str) -> tuple[str, int]:
@@ -130,27 +151,47 @@ def worker_probe(settings: Settings) -> Probe:
     return probe
 
 
-def services(settings: Settings, env: Mapping[str, str] | None = None) -> list[ProcessSpec]:
+def services(
+    settings: Settings, env: Mapping[str, str] | None = None, *, workers: int = 1
+) -> list[ProcessSpec]:
     """The help desk's own processes, with `env` added to their environment (the settings
-    of a stack other than the default one)."""
+    of a stack other than the default one): `workers` workers, and a copy of intake,
+    knowledge and notify for each further URL the router spreads their requests over
+    (`router_*_urls`) that lies on this machine."""
     env = env or {}
     return [
-        ProcessSpec(
-            name="worker",
-            argv=[sys.executable, "-m", "services.workflows.worker"],
-            port=None,
-            probe=worker_probe(settings),
-            env=env,
-        ),
-        _uvicorn("intake", "services.intake.main:create_app", settings.intake_url, env),
-        # The router's further intake processes, where this machine runs them.
         *(
-            _uvicorn(f"intake-{n}", "services.intake.main:create_app", url, env)
-            for n, url in enumerate(settings.router_intake_urls, start=2)
-            if _url_port(url)[0] in LOOPBACK
+            ProcessSpec(
+                name="worker" if n == 1 else f"worker-{n}",
+                argv=[sys.executable, "-m", "services.workflows.worker"],
+                port=None,
+                # (ready once any worker polls: a second one cannot be told apart)
+                probe=worker_probe(settings),
+                env=env,
+            )
+            for n in range(1, workers + 1)
         ),
-        _uvicorn("knowledge", "services.knowledge.main:create_app", settings.knowledge_url, env),
-        _uvicorn("notify", "services.notify.main:create_app", settings.notify_url, env),
+        *_copies("intake", "services.intake.main:create_app", settings.intake_url,
+                 settings.router_intake_urls, env),
+        *_copies("knowledge", "services.knowledge.main:create_app", settings.knowledge_url,
+                 settings.router_knowledge_urls, env),
+        *_copies("notify", "services.notify.main:create_app", settings.notify_url,
+                 settings.router_notify_urls, env),
+    ]  # fmt: skip
+
+
+def _copies(
+    name: str, factory: str, url: str, more: list[str], env: Mapping[str, str]
+) -> list[ProcessSpec]:
+    """A service's process at `url`, then `name-2`, `name-3`… at those of `more` that lie
+    on this machine."""
+    return [
+        _uvicorn(name, factory, url, env),
+        *(
+            _uvicorn(f"{name}-{n}", factory, extra, env)
+            for n, extra in enumerate(more, start=2)
+            if _url_port(extra)[0] in LOOPBACK
+        ),
     ]
 
 

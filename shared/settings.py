@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # More intake processes beside intake_url that the web router spreads requests over in
     # turn (several on one machine; in production the ingress balances instead).
     router_intake_urls: list[str] = []
+    # The same for knowledge and notify (`make run COPIES=2` starts them; docs/SCALING.md).
+    router_knowledge_urls: list[str] = []
+    router_notify_urls: list[str] = []
     # The one origin of the web app: its files and the three services' /v1 APIs (in
     # production an ingress routes it; in `make run`, services/router).
     web_url: str = "http://127.0.0.1:8080"

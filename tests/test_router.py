@@ -94,6 +94,14 @@ def test_each_path_goes_to_its_service() -> None:
     assert upstreams_of("/v1/searching", settings) == ("http://intake:1", "http://intake:4")
     assert upstreams_of("/v1/inbox/stream", settings) == ("http://notify:3",)
     assert upstreams_of("/console/tickets/5", settings) is None
+    copies = settings.model_copy(
+        update={
+            "router_knowledge_urls": ["http://knowledge:5"],
+            "router_notify_urls": ["http://n:6"],
+        }
+    )
+    assert upstreams_of("/v1/search", copies) == ("http://knowledge:2", "http://knowledge:5")
+    assert upstreams_of("/v1/webhooks/w-1", copies) == ("http://notify:3", "http://n:6")
 
 
 async def test_intake_processes_are_taken_in_turn_and_a_refused_one_is_passed_over(

@@ -24,9 +24,9 @@ def upstreams_of(path: str, settings: Settings) -> tuple[str, ...] | None:
     """The base URLs of the processes that answer `path` (any one of them will do); None
     for a path of the web app."""
     if any(_under(path, prefix) for prefix in KNOWLEDGE_PREFIXES):
-        return (settings.knowledge_url,)
+        return (settings.knowledge_url, *settings.router_knowledge_urls)
     if any(_under(path, prefix) for prefix in NOTIFY_PREFIXES):
-        return (settings.notify_url,)
+        return (settings.notify_url, *settings.router_notify_urls)
     if path.startswith(INTAKE_PREFIX):
         return (settings.intake_url, *settings.router_intake_urls)
     return None
