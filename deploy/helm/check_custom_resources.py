@@ -3,8 +3,9 @@
 Each document whose kind has a schema in schemas/<Kind>.schema.json (beside this script) is
 checked against it; with --crd FILE (repeatable), a document whose kind a
 CustomResourceDefinition in FILE defines is checked against that CRD's openAPIV3Schema
-instead (unknown fields refused). A custom kind with neither fails, unless it is in --skip. Built-in kinds (apiVersion
-without a dot in its group, or *.k8s.io) are left to kubernetes-validate.
+instead (unknown fields refused). A custom kind with neither fails, unless it is in --skip.
+Built-in kinds (apiVersion without a dot in its group, or *.k8s.io) are left to
+kubernetes-validate.
 
 Usage: python check_custom_resources.py [--crd CRD.yaml ...] [--skip Kind ...] FILE...
 """
